@@ -1,0 +1,56 @@
+"""Auth request and response bodies."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, EmailStr, Field
+
+
+class LoginRequest(BaseModel):
+    email: EmailStr
+    password: str = Field(min_length=1, max_length=1000)
+
+
+class TokenPair(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: str = "bearer"
+    expires_in: int
+
+
+class RefreshRequest(BaseModel):
+    refresh_token: str = Field(min_length=1)
+
+
+class LogoutRequest(BaseModel):
+    refresh_token: str | None = None
+
+
+class ChangePasswordRequest(BaseModel):
+    current_password: str = Field(min_length=1, max_length=1000)
+    new_password: str = Field(min_length=1, max_length=1000)
+
+
+class ResetRequest(BaseModel):
+    email: EmailStr
+
+
+class ResetPasswordRequest(BaseModel):
+    token: str = Field(min_length=1)
+    new_password: str = Field(min_length=1, max_length=1000)
+
+
+class ResetTokenOut(BaseModel):
+    token: str
+    expires_at: str
+    email: str
+
+
+class SetupStatus(BaseModel):
+    needs_setup: bool
+    mode: str
+
+
+class SetupRequest(BaseModel):
+    email: EmailStr
+    password: str = Field(min_length=1, max_length=1000)
+    org_name: str = Field(min_length=1, max_length=200)

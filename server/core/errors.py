@@ -1,0 +1,100 @@
+"""The error model: AppError subclasses carry a status code; one handler renders {"error", "detail"}."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger(__name__)
+
+
+class AppError(Exception):
+    """A failure with a message a person can act on."""
+
+    status_code = 400
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class BadRequest(AppError):
+    status_code = 400
+
+
+class Unauthorized(AppError):
+    status_code = 401
+
+
+class Forbidden(AppError):
+    status_code = 403
+
+
+class NotFound(AppError):
+    status_code = 404
+
+
+class Conflict(AppError):
+    status_code = 409
+
+
+class TooManyRequests(AppError):
+    status_code = 429
+
+
+class ValidationFailed(AppError):
+    status_code = 422
+
+
+def error_body(name: str, detail: str) -> dict[str, str]:
+    return {"error": name, "detail": detail}
+
+
+def _describe_validation(exc: RequestValidationError) -> tuple[str, str, int]:
+    errors = exc.errors()
+    for err in errors:
+        if err.get("type") == "json_invalid":
+            ctx = err.get("ctx") or {}
+            where = ctx.get("error", "")
+            return "MalformedJSON", f"The request body is not valid JSON ({where}).", 400
+    parts = []
+    for err in errors:
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header")]
+        field = ".".join(loc) or "request"
+        parts.append(f"{field}: {err.get('msg', 'invalid value')}")
+    return "ValidationError", "; ".join(parts) or "The request is not valid.", 422
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Every error leaves the server as {"error": ClassName, "detail": "..."}."""
+
+    @app.exception_handler(AppError)
+    async def _app_error(_request: Request, exc: AppError) -> JSONResponse:
+        headers = getattr(exc, "headers", None)
+        return JSONResponse(error_body(type(exc).__name__, exc.detail), status_code=exc.status_code, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        name, detail, status = _describe_validation(exc)
+        return JSONResponse(error_body(name, detail), status_code=status)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        names = {404: "NotFound", 405: "MethodNotAllowed", 401: "Unauthorized", 403: "Forbidden"}
+        detail = exc.detail if isinstance(exc.detail, str) else json.dumps(exc.detail)
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = "There is nothing at this address."
+        return JSONResponse(error_body(names.get(exc.status_code, "HTTPError"), detail), status_code=exc.status_code)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("Unhandled error", exc_info=exc)
+        return JSONResponse(
+            error_body("InternalError", "Something went wrong on the server; the details are in its log."),
+            status_code=500,
+        )

@@ -1,0 +1,18 @@
+"""All tables; importing this module registers them on Base.metadata (Alembic autogenerate reads it)."""
+
+from server.models.base import Base
+from server.models.security import AuditEvent, AuthSession, LoginThrottle, PasswordResetToken, RefreshToken
+from server.models.tenancy import Invitation, Membership, Org, User
+
+__all__ = [
+    "AuditEvent",
+    "AuthSession",
+    "Base",
+    "Invitation",
+    "LoginThrottle",
+    "Membership",
+    "Org",
+    "PasswordResetToken",
+    "RefreshToken",
+    "User",
+]

@@ -1,0 +1,58 @@
+"""Member and invitation bodies."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, EmailStr, Field
+
+from server.core.permissions import Role
+
+
+class Member(BaseModel):
+    id: str
+    email: str
+    role: str
+    joined_at: datetime
+
+
+class MemberPage(BaseModel):
+    items: list[Member]
+    total: int
+
+
+class MemberUpdate(BaseModel):
+    role: Role
+
+
+class InvitationCreate(BaseModel):
+    email: EmailStr
+    role: Role = Role.member
+
+
+class Invitation(BaseModel):
+    id: str
+    email: str
+    role: str
+    code: str
+    expires_at: datetime
+    org_slug: str
+    org_name: str
+
+
+class InvitationPage(BaseModel):
+    items: list[Invitation]
+    total: int
+
+
+class InvitationAccept(BaseModel):
+    code: str = Field(min_length=4, max_length=40)
+    password: str = Field(min_length=1, max_length=1000)
+
+
+class AcceptResult(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: str = "bearer"
+    expires_in: int
+    org_slug: str
