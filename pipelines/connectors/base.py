@@ -13,11 +13,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import pyarrow as pa
 
 from pipelines.errors import Cancelled
+
+if TYPE_CHECKING:
+    import duckdb
 
 
 class SyncMode(StrEnum):
@@ -58,15 +61,42 @@ class ConfiguredStream:
 
 
 @dataclass
+class ScanReview:
+    """What a scan's `review` hook says after the loader ran it: warnings, or a better scan to run instead."""
+
+    warnings: list[str] = field(default_factory=list)
+    retry: SqlScan | None = None
+
+
+@dataclass
+class SqlScan:
+    """Rows the loader materialises inside DuckDB (`CREATE TABLE ... AS SELECT * FROM (<sql>)`), no Python rows.
+
+    File connectors use it for `read_csv`/`read_parquet`/`read_xlsx`. Output column names must already be
+    safe identifiers; `original_names` maps them to the names in the source. `prepare` (optional) runs on
+    the loader's connection first and returns the scan to run (e.g. after a type pre-pass); `review` runs
+    after the rows are staged, in the same transaction, and may ask for a retry (staged rows are dropped).
+    """
+
+    sql: str
+    params: list[Any] = field(default_factory=list)
+    original_names: dict[str, str] = field(default_factory=dict)
+    source_bytes: int = 0
+    prepare: Callable[[duckdb.DuckDBPyConnection], SqlScan] | None = None
+    review: Callable[[duckdb.DuckDBPyConnection], ScanReview] | None = None
+
+
+@dataclass
 class Batch:
     """Rows for one table. `table_name` is the stream or a child table (`<stream>__<repeat>`).
 
+    `data` is an Arrow table (API connectors) or a `SqlScan` (file connectors: DuckDB reads the file).
     `state` is the stream state valid once this batch (and all before it) is committed; None means
     "no new state". `parent_key` names the column linking a child table to its parent row.
     """
 
     table_name: str
-    data: pa.Table
+    data: pa.Table | SqlScan
     state: dict[str, Any] | None = None
     parent_key: str | None = None
 
@@ -85,6 +115,7 @@ class ReadContext:
     batch_rows: int = 50_000
     http_timeout: float = 60.0
     max_retries: int = 5
+    max_upload_bytes: int | None = None  # files larger than this are refused before reading
 
     def check_cancelled(self) -> None:
         if self.cancel_event.is_set():
