@@ -55,6 +55,7 @@ def _admin(args: argparse.Namespace) -> int:
     from server.core.db import make_engine, make_session_factory, migrate, session_scope
 
     settings = Settings()
+    settings.ensure_home()
     engine = make_engine(settings.resolved_database_url)
     migrate(engine)
     if args.admin_command == "migrate":

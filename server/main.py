@@ -43,7 +43,7 @@ def _include_routers(app: FastAPI) -> None:
     from server.orgs.endpoints import router as orgs
     from server.users.endpoints import router as users
 
-    app.include_router(health)
+    app.include_router(health, include_in_schema=False)
     api = APIRouter(prefix=API_PREFIX)
     for router in (health, auth, orgs, users, audit):
         api.include_router(router)

@@ -28,3 +28,15 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[N
 def extension_dir() -> Path:
     """One DuckDB extension folder shared by the whole test run (copying binaries is slow)."""
     return EXTENSION_DIR
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """In CI a skipped test means a missing component: fail the run loudly instead of passing quietly."""
+    if not os.environ.get("CI"):
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
+    if skipped and exitstatus == 0:
+        if reporter:
+            reporter.write_line(f"CI: {skipped} test(s) were skipped; in CI every component must be present.", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

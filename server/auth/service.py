@@ -49,6 +49,7 @@ class AuthService:
         if user is None or not user.is_active or not verify_password(password, user.password_hash):
             throttle.failed(email, ip)
             self.audit.record("login.failed", actor=user, actor_email=email.lower(), ip=ip)
+            self.session.commit()  # the failure count and audit entry must outlive the failed request
             raise InvalidCredentials("The email or password is not right.")
         throttle.succeeded(email)
         self.audit.record("login.succeeded", actor=user, ip=ip)

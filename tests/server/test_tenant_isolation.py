@@ -1,0 +1,103 @@
+"""Tenant isolation matrix: every role of org A, against every scoped route, on org B's resources.
+
+Routes are enumerated from the app, so a new route is covered without editing this file; a new path
+parameter needs one sample id here (the test fails and says so).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from server.core.deps import PUBLIC_ROUTES
+from server.core.permissions import Permission
+from server.core.routes import iter_api_routes
+from tests.server.factories import Actor, Api
+
+ROLES = ["admin", "analyst", "member"]
+
+
+@dataclass
+class World:
+    a_actors: dict[str, Actor]
+    a_slug: str
+    b_slug: str
+    b_ids: dict[str, str]  # path parameter name -> an id of org B's resource
+    b_secrets: list[str]  # strings that must never appear in a response to org A
+
+
+def build_world(api: Api) -> World:
+    root = api.setup(org_name="Alpha Office")
+    b_slug = api.create_org(root, "Beta Office")
+    b_admin = api.add_member(root, "b-admin@example.org", "admin", org=b_slug)
+    b_member = api.add_member(b_admin, "b-member@example.org", "analyst")
+    b_invite = api.invite(b_admin, "b-pending@example.org", "member")
+    a_actors = {role: api.add_member(root, f"a-{role}@example.org", role) for role in ROLES}
+    b_ids = {"user_id": api.user_id(b_member), "invitation_id": b_invite["id"]}
+    secrets = ["b-member@example.org", "b-admin@example.org", "b-pending@example.org", b_invite["code"], "Beta Office"]
+    return World(a_actors, root.org_slug or "", b_slug, b_ids, secrets)
+
+
+def _body_for(method: str) -> dict[str, Any] | None:
+    # plausible bodies so a request is not refused for its shape before its tenant is checked
+    return (
+        {"role": "member", "email": "probe@example.org", "name": "probe", "config": {}}
+        if method in {"POST", "PATCH", "PUT"}
+        else None
+    )
+
+
+def scoped_routes(app: Any) -> list[tuple[str, str]]:
+    routes = []
+    for info in iter_api_routes(app):
+        if info.path in PUBLIC_ROUTES:
+            continue
+        perms = info.permissions()
+        org_scoped = perms and not perms & {Permission.account, Permission.orgs_create}
+        if org_scoped or "{" in info.path:
+            routes.extend((m, info.path) for m in sorted(info.methods - {"HEAD", "OPTIONS"}))
+    return routes
+
+
+def _fill(path: str, ids: dict[str, str]) -> str:
+    def sub(match: re.Match[str]) -> str:
+        name = match.group(1).split(":")[0]
+        if name not in ids:
+            pytest.fail(f"tenant isolation test: add a sample org-B id for path parameter '{name}' ({path})")
+        return ids[name]
+
+    return re.sub(r"\{([^}]+)\}", sub, path)
+
+
+def _assert_refused(client: TestClient, method: str, url: str, headers: dict[str, str], world: World, why: str) -> None:
+    r = client.request(method, url, headers=headers, json=_body_for(method))
+    assert r.status_code in (403, 404), f"{why}: {method} {url} answered {r.status_code}: {r.text[:300]}"
+    for secret in world.b_secrets:
+        assert secret not in r.text, f"{why}: {method} {url} leaked {secret!r}"
+
+
+def test_no_role_of_org_a_reaches_org_b(api: Api) -> None:
+    world = build_world(api)
+    routes = scoped_routes(api.client.app)
+    assert len(routes) >= 8
+    b_members_before = api.client.get(
+        "/api/v1/users", headers=api.login("b-admin@example.org", org_slug=world.b_slug).headers()
+    ).json()
+    for role, actor in world.a_actors.items():
+        for method, path in routes:
+            url = _fill(path, world.b_ids)
+            # 1. naming org B in the header: not one of theirs
+            _assert_refused(api.client, method, url, actor.headers(world.b_slug), world, f"{role} of A with B's header")
+            # 2. their own org in the header, B's ids in the path
+            if "{" in path:
+                _assert_refused(
+                    api.client, method, url, actor.headers(world.a_slug), world, f"{role} of A with B's ids"
+                )
+    b_admin = api.login("b-admin@example.org", org_slug=world.b_slug)
+    assert api.client.get("/api/v1/users", headers=b_admin.headers()).json() == b_members_before
+    pending = api.client.get("/api/v1/invitations", headers=b_admin.headers()).json()
+    assert [i["email"] for i in pending["items"]] == ["b-pending@example.org"]
