@@ -1,0 +1,1 @@
+"""Building blocks of the DuckDB loader (`pipelines.loader` is the public face, `pipelines.ingest` the engine)."""
