@@ -43,6 +43,7 @@ class Stream:
     name: str
     columns: list[Column]
     primary_key: list[str] = field(default_factory=list)
+    primary_key_candidates: list[str] = field(default_factory=list)  # unique, non-null, id-like columns
     cursor_candidates: list[str] = field(default_factory=list)
     default_cursor: str | None = None
     supported_sync_modes: list[SyncMode] = field(default_factory=lambda: [SyncMode.full_refresh])
