@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -11,6 +13,9 @@ from server import __version__
 from server.core.config import Settings
 from server.core.db import make_engine, make_session_factory, migrate
 from server.core.errors import install_error_handlers
+from server.core.security import SecretBox
+from server.core.storage import OrgStorage
+from server.jobs.runner import JobRunner
 
 API_PREFIX = "/api/v1"
 log = logging.getLogger(__name__)
@@ -23,10 +28,24 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool | None 
     engine = make_engine(settings.resolved_database_url)
     if run_migrations if run_migrations is not None else settings.mode == "embedded":
         migrate(engine)
-    app = FastAPI(title="Dalgo", version=__version__, docs_url="/docs", openapi_url="/openapi.json")
+    session_factory = make_session_factory(engine)
+    storage = OrgStorage(settings)
+    jobs = JobRunner(session_factory)
+    jobs.recover()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        jobs.shutdown()
+        storage.close()
+
+    app = FastAPI(title="Dalgo", version=__version__, docs_url="/docs", openapi_url="/openapi.json", lifespan=lifespan)
     app.state.settings = settings
     app.state.engine = engine
-    app.state.session_factory = make_session_factory(engine)
+    app.state.session_factory = session_factory
+    app.state.storage = storage
+    app.state.jobs = jobs
+    app.state.secret_box = SecretBox(settings.secrets_key or settings.resolved_secret_key())
     install_error_handlers(app)
     if settings.cors_origins:
         app.add_middleware(
@@ -40,11 +59,14 @@ def _include_routers(app: FastAPI) -> None:
     from server.audit.endpoints import router as audit
     from server.auth.endpoints import router as auth
     from server.health.endpoints import router as health
+    from server.jobs.endpoints import router as jobs
     from server.orgs.endpoints import router as orgs
+    from server.sources.endpoints import router as sources
     from server.users.endpoints import router as users
+    from server.warehouse.endpoints import router as warehouse
 
     app.include_router(health, include_in_schema=False)
     api = APIRouter(prefix=API_PREFIX)
-    for router in (health, auth, orgs, users, audit):
+    for router in (health, auth, orgs, users, audit, sources, jobs, warehouse):
         api.include_router(router)
     app.include_router(api)

@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     home: Path = Field(default_factory=default_home)
     database_url: str | None = None
     secret_key: str | None = None
+    secrets_key: str | None = None  # encrypts stored credentials; the desktop passes one from the OS keyring
     mode: Literal["embedded", "hosted"] = "hosted"
     access_token_minutes: int = 30
     refresh_token_days: int = 14

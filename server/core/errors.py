@@ -10,6 +10,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from pipelines.errors import PipelineError, TransientError
+
 log = logging.getLogger(__name__)
 
 
@@ -70,6 +72,15 @@ def _describe_validation(exc: RequestValidationError) -> tuple[str, str, int]:
     return "ValidationError", "; ".join(parts) or "The request is not valid.", 422
 
 
+def _engine_status(exc: PipelineError) -> int:
+    """Engine errors are about data or a remote system, never the caller's own session: no 401s here."""
+    if type(exc).__name__ == "UnknownTable":
+        return 404
+    if isinstance(exc, TransientError):
+        return 503
+    return 400
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Every error leaves the server as {"error": ClassName, "detail": "..."}."""
 
@@ -90,6 +101,10 @@ def install_error_handlers(app: FastAPI) -> None:
         if exc.status_code == 404 and detail == "Not Found":
             detail = "There is nothing at this address."
         return JSONResponse(error_body(names.get(exc.status_code, "HTTPError"), detail), status_code=exc.status_code)
+
+    @app.exception_handler(PipelineError)
+    async def _engine(_request: Request, exc: PipelineError) -> JSONResponse:
+        return JSONResponse(error_body(type(exc).__name__, str(exc)), status_code=_engine_status(exc))
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:

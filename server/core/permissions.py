@@ -44,6 +44,7 @@ class Permission(StrEnum):
     dashboards_read = "dashboards:read"
     dashboards_write = "dashboards:write"
     jobs_read = "jobs:read"
+    jobs_cancel = "jobs:cancel"
     settings_write = "settings:write"
 
 

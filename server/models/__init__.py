@@ -1,6 +1,7 @@
 """All tables; importing this module registers them on Base.metadata (Alembic autogenerate reads it)."""
 
 from server.models.base import Base
+from server.models.data import Job, OrgWarehouse, Source, Upload
 from server.models.security import AuditEvent, AuthSession, LoginThrottle, PasswordResetToken, RefreshToken
 from server.models.tenancy import Invitation, Membership, Org, User
 
@@ -9,10 +10,14 @@ __all__ = [
     "AuthSession",
     "Base",
     "Invitation",
+    "Job",
     "LoginThrottle",
     "Membership",
     "Org",
+    "OrgWarehouse",
     "PasswordResetToken",
     "RefreshToken",
+    "Source",
+    "Upload",
     "User",
 ]

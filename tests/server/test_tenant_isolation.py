@@ -37,18 +37,74 @@ def build_world(api: Api) -> World:
     b_member = api.add_member(b_admin, "b-member@example.org", "analyst")
     b_invite = api.invite(b_admin, "b-pending@example.org", "member")
     a_actors = {role: api.add_member(root, f"a-{role}@example.org", role) for role in ROLES}
-    b_ids = {"user_id": api.user_id(b_member), "invitation_id": b_invite["id"]}
+    b_source = api.client.post(
+        "/api/v1/sources",
+        json={
+            "name": "Beta Kobo",
+            "type": "kobotoolbox",
+            "config": {"server_url": "http://127.0.0.1:9", "api_token": "beta-secret-token"},
+        },
+        headers=b_admin.headers(),
+    ).json()
+    b_upload = api.client.post(
+        "/api/v1/uploads", files={"file": ("beta.csv", b"x\n1\n")}, headers=b_admin.headers()
+    ).json()
+    b_job = make_job(api, b_slug, b_source["id"])
+    make_warehouse_table(api, b_slug, "raw_beta_only", "households")
+    b_ids = {
+        "user_id": api.user_id(b_member),
+        "invitation_id": b_invite["id"],
+        "source_id": b_source["id"],
+        "job_id": b_job,
+        "schema": "raw_beta_only",
+        "table": "households",
+    }
     secrets = ["b-member@example.org", "b-admin@example.org", "b-pending@example.org", b_invite["code"], "Beta Office"]
+    secrets += ["Beta Kobo", "beta-secret-token", b_upload["id"], "beta-household-row"]
     return World(a_actors, root.org_slug or "", b_slug, b_ids, secrets)
+
+
+def make_job(api: Api, org_slug: str, target_id: str) -> str:
+    """A finished job row of org B (made directly: starting a real sync needs a reachable source)."""
+    from sqlalchemy import select
+
+    from server.core.db import session_scope
+    from server.models import Job, Org
+
+    with session_scope(api.client.app.state.session_factory) as session:  # type: ignore[attr-defined]
+        org = session.scalars(select(Org).where(Org.slug == org_slug)).one()
+        job = Job(
+            org_id=org.id,
+            kind="source_sync",
+            target_id=target_id,
+            status="succeeded",
+            result={"secret": "beta-household-row"},
+        )
+        session.add(job)
+        session.flush()
+        return job.id
+
+
+def make_warehouse_table(api: Api, org_slug: str, schema: str, table: str) -> None:
+    con = api.client.app.state.storage.duckdb(org_slug).cursor()  # type: ignore[attr-defined]
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+    con.execute(f"CREATE OR REPLACE TABLE {schema}.{table} AS SELECT 'beta-household-row' AS name, 1 AS size")
 
 
 def _body_for(method: str) -> dict[str, Any] | None:
     # plausible bodies so a request is not refused for its shape before its tenant is checked
-    return (
-        {"role": "member", "email": "probe@example.org", "name": "probe", "config": {}}
-        if method in {"POST", "PATCH", "PUT"}
-        else None
-    )
+    if method not in {"POST", "PATCH", "PUT"}:
+        return None
+    return {
+        "role": "member",
+        "email": "probe@example.org",
+        "name": "probe",
+        "type": "csv",
+        "kind": "duckdb",
+        "config": {},
+        "streams": [],
+        "sql": "select 1",
+    }
 
 
 def scoped_routes(app: Any) -> list[tuple[str, str]]:
@@ -74,7 +130,7 @@ def _fill(path: str, ids: dict[str, str]) -> str:
 
 
 def _assert_refused(client: TestClient, method: str, url: str, headers: dict[str, str], world: World, why: str) -> None:
-    r = client.request(method, url, headers=headers, json=_body_for(method))
+    r = client.request(method, url, headers=headers, json=_body_for(method), params={"column": "name"})
     assert r.status_code in (403, 404), f"{why}: {method} {url} answered {r.status_code}: {r.text[:300]}"
     for secret in world.b_secrets:
         assert secret not in r.text, f"{why}: {method} {url} leaked {secret!r}"

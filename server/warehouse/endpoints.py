@@ -1,0 +1,133 @@
+"""Data explorer routes: tables, rows with paging/sort/filter, profiles, distinct values, exports, queries."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, Field
+from starlette.background import BackgroundTask
+
+from server.core.deps import OrgContext, SessionDep, require
+from server.core.permissions import Permission
+from server.warehouse.service import EXPORT_TYPES, WarehouseService, parse_filters, parse_sort, plain
+
+router = APIRouter(prefix="/warehouse", tags=["warehouse"])
+ReadWarehouse = Annotated[OrgContext, Depends(require(Permission.warehouse_read))]
+
+
+def warehouse_service(request: Request, session: SessionDep) -> WarehouseService:
+    return WarehouseService(session, request.app.state.storage, request.app.state.secret_box)
+
+
+ServiceDep = Annotated[WarehouseService, Depends(warehouse_service)]
+Filters = Annotated[str | None, Query(description='JSON list: [{"column": "age", "op": "gt", "value": 5}]')]
+Sort = Annotated[str | None, Query(description="columns, '-' for descending: district,-age")]
+
+
+class WarehouseSettings(BaseModel):
+    kind: str
+    config: dict[str, Any] = Field(default_factory=dict)
+
+
+class QueryRequest(BaseModel):
+    sql: str = Field(min_length=1)
+    limit: int = Field(default=500, ge=1, le=10_000)
+
+
+@router.get("", operation_id="warehouse-get_settings")
+def get_settings(ctx: ReadWarehouse, service: ServiceDep) -> dict[str, Any]:
+    return service.describe(ctx)
+
+
+@router.put("", operation_id="warehouse-configure")
+def configure(
+    body: WarehouseSettings,
+    ctx: Annotated[OrgContext, Depends(require(Permission.warehouse_write))],
+    service: ServiceDep,
+) -> dict[str, Any]:
+    return service.configure(ctx, body.kind, body.config)
+
+
+@router.get("/tables", operation_id="warehouse-list_tables")
+def list_tables(ctx: ReadWarehouse, service: ServiceDep, schema: str | None = None) -> dict[str, Any]:
+    with service.client(ctx) as client:
+        items = [t for t in client.list_tables(schema) if not t.name.startswith("_dalgo_")]
+    return {"items": plain(items), "total": len(items)}
+
+
+@router.get("/tables/{schema}/{table}/columns", operation_id="warehouse-list_columns")
+def list_columns(schema: str, table: str, ctx: ReadWarehouse, service: ServiceDep) -> dict[str, Any]:
+    with service.client(ctx) as client:
+        items = client.columns(schema, table)
+    return {"items": plain(items), "total": len(items)}
+
+
+@router.get("/tables/{schema}/{table}/rows", operation_id="warehouse-get_rows")
+def get_rows(
+    schema: str,
+    table: str,
+    ctx: ReadWarehouse,
+    service: ServiceDep,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    sort: Sort = None,
+    filters: Filters = None,
+) -> dict[str, Any]:
+    with service.client(ctx) as client:
+        page = client.preview(
+            schema, table, limit=limit, offset=offset, sort=parse_sort(sort), filters=parse_filters(filters)
+        )
+    return {"columns": plain(page.columns), "rows": plain(page.rows), "total": page.total}
+
+
+@router.get("/tables/{schema}/{table}/profile", operation_id="warehouse-profile_column")
+def profile_column(schema: str, table: str, column: str, ctx: ReadWarehouse, service: ServiceDep) -> dict[str, Any]:
+    with service.client(ctx) as client:
+        result: dict[str, Any] = plain(client.profile(schema, table, column))
+    return result
+
+
+@router.get("/tables/{schema}/{table}/distinct", operation_id="warehouse-distinct_values")
+def distinct_values(
+    schema: str,
+    table: str,
+    column: str,
+    ctx: ReadWarehouse,
+    service: ServiceDep,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
+    filters: Filters = None,
+) -> dict[str, Any]:
+    with service.client(ctx) as client:
+        values = client.distinct_values(schema, table, column, limit=limit, filters=parse_filters(filters))
+    return {"items": [{"value": plain(v.value), "count": v.count} for v in values], "total": len(values)}
+
+
+@router.get("/tables/{schema}/{table}/export", operation_id="warehouse-export_table")
+def export_table(
+    schema: str,
+    table: str,
+    ctx: Annotated[OrgContext, Depends(require(Permission.warehouse_export))],
+    service: ServiceDep,
+    format: str = "csv",
+    sort: Sort = None,
+    filters: Filters = None,
+) -> FileResponse:
+    path = service.export(ctx, schema, table, format, parse_sort(sort), parse_filters(filters))
+    return FileResponse(
+        path, media_type=EXPORT_TYPES[format], filename=path.name, background=BackgroundTask(_remove_export, path)
+    )
+
+
+def _remove_export(path: Path) -> None:
+    shutil.rmtree(path.parent, ignore_errors=True)
+
+
+@router.post("/query", operation_id="warehouse-run_query")
+def run_query(body: QueryRequest, ctx: ReadWarehouse, service: ServiceDep) -> dict[str, Any]:
+    with service.client(ctx) as client:
+        result = client.query(body.sql, limit=body.limit)
+    return {"columns": plain(result.columns), "rows": plain(result.rows), "truncated": result.truncated}
