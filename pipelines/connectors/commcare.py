@@ -218,7 +218,7 @@ def _pages(client: ApiClient, config: dict[str, Any], resource: str, params: dic
 
 
 def _stream_defs(client: ApiClient, config: dict[str, Any]) -> list[_StreamDef]:
-    """Forms and case types from the application structure, else from the data seen in one page."""
+    """Forms and case types from the application structure, else from the newest data seen."""
     try:
         forms, case_types = _from_applications(client, config)
     except TerminalError:  # incl. 403: a key may read data without seeing the applications
@@ -306,10 +306,13 @@ def _describe(client: ApiClient, config: dict[str, Any], d: _StreamDef) -> Strea
     params = _params(config, d, None, limit=100)
     sample = next(_pages(client, config, d.kind, params), [])
     tables = records_to_tables(d.name, [_row(d, o) for o in sample], key_field=d.primary_key, sep="/")
-    parent = rows_to_arrow(tables.pop(d.name)) if sample else pa.table({})
-    columns = [Column(f.name, _duck_type(f.type)) for f in parent.schema]
+    names: dict[str, str] = {}
+    parent = rows_to_arrow(tables.pop(d.name), names) if sample else pa.table({})
+    original = {safe: raw for raw, safe in names.items()}
+    columns = [Column(f.name, _duck_type(f.type), original_name=original.get(f.name)) for f in parent.schema]
     if not columns:
-        columns = [Column(c, "BOOLEAN" if c in ("archived", "closed") else "VARCHAR") for c in _meta(d)]
+        meta = FORM_META if d.kind == "form" else CASE_META
+        columns = [Column(c, "BOOLEAN" if c in ("archived", "closed") else "VARCHAR") for c in meta]
     children = list(tables) + [f"{d.name}__{normalise_identifier(p[-1])}" for p in d.repeats]
     what = f"form '{d.label}' ({d.key})" if d.kind == "form" else f"cases of type '{d.key}'"
     return Stream(
@@ -322,10 +325,6 @@ def _describe(client: ApiClient, config: dict[str, Any], d: _StreamDef) -> Strea
         children=list(dict.fromkeys(children)),
         description=f"CommCare {what}",
     )
-
-
-def _meta(d: _StreamDef) -> tuple[str, ...]:
-    return FORM_META if d.kind == "form" else CASE_META
 
 
 def _duck_type(dtype: pa.DataType) -> str:

@@ -13,9 +13,25 @@ from pipelines.connectors.base import Batch, ConfiguredStream, ReadContext, Sync
 from pipelines.connectors.commcare import CommCareConnector
 from pipelines.errors import AuthError, BadInputError
 from tests.fakes.commcare import FOLLOW_UP, REGISTRATION, FakeCommCare
-from tests.fakes.server import serve_app
+from tests.fakes.server import FakeServer, serve_app
 
 REG = "form_household_registration"
+
+
+class SwappableApp:
+    """One server per module; each test plugs its own fake app in (saves a server start per test)."""
+
+    app: Any = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self.app(scope, receive, send)
+
+
+@pytest.fixture(scope="module")
+def shared_server() -> Iterator[tuple[FakeServer, SwappableApp]]:
+    swap = SwappableApp()
+    with serve_app(swap, interface="asgi3") as running:
+        yield running, swap
 
 
 @pytest.fixture
@@ -24,9 +40,10 @@ def fake() -> FakeCommCare:
 
 
 @pytest.fixture
-def config(fake: FakeCommCare) -> Iterator[dict[str, Any]]:
-    with serve_app(fake.app()) as server:
-        yield {"base_url": server.url, "domain": fake.domain, "username": fake.username, "api_key": fake.api_key}
+def config(fake: FakeCommCare, shared_server: tuple[FakeServer, SwappableApp]) -> dict[str, Any]:
+    server, swap = shared_server
+    swap.app = fake.app()
+    return {"base_url": server.url, "domain": fake.domain, "username": fake.username, "api_key": fake.api_key}
 
 
 def ctx() -> ReadContext:
@@ -79,6 +96,8 @@ def test_discover_lists_one_stream_per_form_and_case_type(config: dict[str, Any]
     assert f"{REG}__member" in reg.children and f"{REG}__attachments" in reg.children
     names = {c.name: c.type for c in reg.columns}
     assert names["form_household_name"] == "VARCHAR" and names["archived"] == "BOOLEAN"
+    originals = {c.name: c.original_name for c in reg.columns}
+    assert originals["form_visit_visit_date"] == "form/visit/visit_date"
     assert REGISTRATION in (reg.description or "")
     assert streams["case_member"].primary_key == ["case_id"]
     assert "indices_parent_case_id" in {c.name for c in streams["case_member"].columns}

@@ -19,6 +19,22 @@ from tests.fakes.gsheets import FakeGoogle, Tab
 from tests.fakes.server import FakeServer, serve_app
 
 
+class SwappableApp:
+    """One server per module; each test plugs its own fake app in (saves a server start per test)."""
+
+    app: Any = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self.app(scope, receive, send)
+
+
+@pytest.fixture(scope="module")
+def shared_server() -> Iterator[tuple[FakeServer, SwappableApp]]:
+    swap = SwappableApp()
+    with serve_app(swap, interface="asgi3") as running:
+        yield running, swap
+
+
 @pytest.fixture(scope="module")
 def private_key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -30,9 +46,10 @@ def fake(private_key: rsa.RSAPrivateKey) -> FakeGoogle:
 
 
 @pytest.fixture
-def server(fake: FakeGoogle) -> Iterator[FakeServer]:
-    with serve_app(fake.app()) as running:
-        yield running
+def server(fake: FakeGoogle, shared_server: tuple[FakeServer, SwappableApp]) -> FakeServer:
+    running, swap = shared_server
+    swap.app = fake.app()
+    return running
 
 
 def key_json(key: rsa.RSAPrivateKey, email: str, token_uri: str) -> str:

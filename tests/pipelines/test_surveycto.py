@@ -13,10 +13,26 @@ from pipelines.connectors import get_connector
 from pipelines.connectors.base import Batch, ConfiguredStream, ReadContext, SyncMode
 from pipelines.connectors.surveycto import SurveyCtoConnector, parse_surveycto_date
 from pipelines.errors import AuthError, BadInputError, ConfigError
-from tests.fakes.server import serve_app
+from tests.fakes.server import FakeServer, serve_app
 from tests.fakes.surveycto import FakeSurveyCto
 
 HH = "household_survey"
+
+
+class SwappableApp:
+    """One server per module; each test plugs its own fake app in (saves a server start per test)."""
+
+    app: Any = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self.app(scope, receive, send)
+
+
+@pytest.fixture(scope="module")
+def shared_server() -> Iterator[tuple[FakeServer, SwappableApp]]:
+    swap = SwappableApp()
+    with serve_app(swap, interface="asgi3") as running:
+        yield running, swap
 
 
 @pytest.fixture
@@ -25,9 +41,10 @@ def fake() -> FakeSurveyCto:
 
 
 @pytest.fixture
-def config(fake: FakeSurveyCto) -> Iterator[dict[str, Any]]:
-    with serve_app(fake.app()) as server:
-        yield {"server": "myorg", "base_url": server.url, "username": fake.username, "password": fake.password}
+def config(fake: FakeSurveyCto, shared_server: tuple[FakeServer, SwappableApp]) -> dict[str, Any]:
+    server, swap = shared_server
+    swap.app = fake.app()
+    return {"server": "myorg", "base_url": server.url, "username": fake.username, "password": fake.password}
 
 
 def ctx(batch_rows: int = 40) -> ReadContext:
