@@ -146,12 +146,14 @@ class PostgresWarehouse(SqlWarehouse):
                 cur.execute(f"SET LOCAL statement_timeout = {self._timeout_ms}")
                 cur.execute(limited(sql, limit + 1))  # no parameters: `%` in the user's SQL stays as written
                 rows = [list(r) for r in cur.fetchall()]
-                oids = [d.type_code for d in cur.description or []]
-                cur.execute("SELECT oid, format_type(oid, NULL) FROM pg_type WHERE oid = ANY(%s)", [oids])
+                described = [(d.name, d.type_code) for d in cur.description or []]
+                cur.execute(
+                    "SELECT oid, format_type(oid, NULL) FROM pg_type WHERE oid = ANY(%s)", [[t for _, t in described]]
+                )
                 types = dict(cur.fetchall())
             except psycopg2.Error as err:
                 raise _translate(err, bound=False) from err
-            columns = [ResultColumn(d.name, types.get(d.type_code, "unknown")) for d in cur.description or []]
+            columns = [ResultColumn(name, types.get(oid, "unknown")) for name, oid in described]
         return QueryResult(columns=columns, rows=rows[:limit], truncated=len(rows) > limit)
 
     def load_arrow(
