@@ -272,10 +272,10 @@ class _FormReader:
             url, query = self.odk.rebase(page.get("@odata.nextLink")), None
             fresh = [self._prepare(r) for r in records if tracker.accept(r)]
             loaded += len(fresh)
-            state_holder = tracker if url is None else None
-            yield from page_batches(
-                self.tables, fresh, state_holder, self.ctx, key_field="__id", always=first and empty_first
-            )
+            # the last page closes the read with the state, as an empty batch if all its rows were known
+            always = (first and empty_first) or (url is None and loaded > 0)
+            last = tracker if url is None else None
+            yield from page_batches(self.tables, fresh, last, self.ctx, key_field="__id", always=always)
             self.ctx.progress({"stream": self.name, "rows": loaded, "total": page.get("@odata.count")})
             first = False
 

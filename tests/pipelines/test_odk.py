@@ -198,6 +198,20 @@ def test_updated_at_cursor_picks_up_edits(fake: OdkFake, config: dict[str, Any],
     assert last_state(again)["cursor"] == "2024-03-01T09:00:00.000Z"
 
 
+def test_updated_at_state_is_saved_when_the_last_page_holds_only_known_rows(
+    fake: OdkFake, config: dict[str, Any], ctx: ReadContext
+) -> None:
+    cursor = "_system_updated_at"
+    state = last_state(read(config, ctx, SyncMode.incremental_dedup, cursor=cursor))
+    fake.edit(FORM, 7, "2024-03-01T09:00:00.000Z", age=99)
+    state = last_state(read(config, ctx, SyncMode.incremental_dedup, state, cursor=cursor))
+    fake.edit(FORM, 100, "2024-03-02T09:00:00.000Z", age=77)
+    fake.page_cap = 1  # newest first: [#100 (new edit)], then [#7 (already loaded at the boundary)]
+    again = read(config, ctx, SyncMode.incremental_dedup, state, cursor=cursor)
+    assert [r["_id"] for r in rows(again)] == [instance_id(100)]
+    assert again[-1].state is not None and again[-1].state["cursor"] == "2024-03-02T09:00:00.000Z"
+
+
 def test_429_is_retried_after_the_retry_after_delay(fake: OdkFake, config: dict[str, Any], ctx: ReadContext) -> None:
     fake.fail_next(429, retry_after=1)
     assert len(rows(read(config, ctx))) == N
