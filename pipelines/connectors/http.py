@@ -88,16 +88,23 @@ class ApiClient:
         except (httpx.TimeoutException, httpx.NetworkError) as err:
             raise TransientError(f"could not reach {self.service} ({type(err).__name__})") from err
         if response.status_code in (401, 403):
-            raise AuthError(f"{self.service} rejected the credentials (HTTP {response.status_code})", hint=self.auth_hint)
+            raise AuthError(
+                f"{self.service} rejected the credentials (HTTP {response.status_code})", hint=self.auth_hint
+            )
         if response.status_code in RETRYABLE:
             raise TransientError(
                 f"{self.service} answered HTTP {response.status_code}",
                 retry_after=_retry_after(response),
             )
         if response.status_code == 404:
-            raise TerminalError(f"{self.service} has nothing at {response.url.path} (HTTP 404)", hint="check the URL, form or project id")
+            raise TerminalError(
+                f"{self.service} has nothing at {response.url.path} (HTTP 404)",
+                hint="check the URL, form or project id",
+            )
         if response.status_code >= 400:
-            raise TerminalError(f"{self.service} refused the request (HTTP {response.status_code}): {response.text[:200]}")
+            raise TerminalError(
+                f"{self.service} refused the request (HTTP {response.status_code}): {response.text[:200]}"
+            )
         return response
 
 

@@ -32,7 +32,14 @@ def flatten_record(
     return flat, children
 
 
-def _walk(value: dict[str, Any], prefix: str, flat: dict[str, Any], children: dict[str, list[dict[str, Any]]], sep: str, split_lists: bool) -> None:
+def _walk(
+    value: dict[str, Any],
+    prefix: str,
+    flat: dict[str, Any],
+    children: dict[str, list[dict[str, Any]]],
+    sep: str,
+    split_lists: bool,
+) -> None:
     for key, item in value.items():
         name = f"{prefix}{sep}{key}" if prefix else str(key)
         if isinstance(item, dict):
@@ -63,7 +70,14 @@ def records_to_tables(
     return out
 
 
-def _emit(table: str, record: dict[str, Any], out: dict[str, list[dict[str, Any]]], key_field: str | None, sep: str, row_id: str) -> None:
+def _emit(
+    table: str,
+    record: dict[str, Any],
+    out: dict[str, list[dict[str, Any]]],
+    key_field: str | None,
+    sep: str,
+    row_id: str,
+) -> None:
     flat, children = flatten_record(record, sep=sep)
     parent_id = flat.get(key_field) if key_field else None
     if children and parent_id is None:
@@ -107,6 +121,8 @@ def rows_to_arrow(rows: list[dict[str, Any]], column_names: dict[str, str] | Non
 
 def _column_array(values: list[Any]) -> pa.Array:
     kinds = {type(v) for v in values if v is not None}
+    if not kinds:  # all empty on this page: text, so the column keeps one type across pages
+        return pa.array(values, type=pa.string())
     if kinds <= {bool}:
         return pa.array(values, type=pa.bool_())
     if kinds <= {int}:
@@ -118,4 +134,12 @@ def _column_array(values: list[Any]) -> pa.Array:
         return pa.array([None if v is None else float(v) for v in values], type=pa.float64())
     if kinds <= {list}:
         return pa.array(values, type=pa.list_(pa.string()))
-    return pa.array([None if v is None else (v if isinstance(v, str) else json.dumps(v) if isinstance(v, (dict, list)) else str(v)) for v in values], type=pa.string())
+    return pa.array(
+        [
+            None
+            if v is None
+            else (v if isinstance(v, str) else json.dumps(v) if isinstance(v, (dict, list)) else str(v))
+            for v in values
+        ],
+        type=pa.string(),
+    )
