@@ -321,6 +321,11 @@ def _translate(err: psycopg2.Error, config: dict[str, Any], stream: str | None) 
                 f"Postgres rejected the user/password for user '{config.get('user')}' on {where}",
                 hint="edit the source and check the user name and password",
             )
+        if "pg_hba.conf" in lowered:
+            return AuthError(
+                f"Postgres on {where} does not accept connections from this computer for user '{config.get('user')}'",
+                hint="ask the database administrator to allow this computer (pg_hba.conf), or try SSL mode 'require'",
+            )
         if "database" in lowered and "does not exist" in lowered:
             return ConfigError(
                 f"Postgres on {where} has no database '{config.get('database')}'", hint="check the database name"
@@ -519,13 +524,10 @@ def _batches(
 ) -> Iterator[Batch]:
     """Parse chunks to Arrow; with a cursor, hold back the trailing run of equal values so `>` resumes exactly."""
     carry: pa.Table | None = None
-    total = 0
     for chunk in copier:
         ctx.check_cancelled()
         table = _parse(stream, chunk, columns)
         if cursor is None:
-            total += table.num_rows
-            ctx.progress({"stream": stream, "rows": total})
             yield Batch(stream, table)
             continue
         table = pa.concat_tables([carry, table]) if carry is not None else table
@@ -533,11 +535,8 @@ def _batches(
         tail = int(pc.sum(pc.equal(table.column(cursor.name), last)).as_py() or 0) if last.is_valid else 0
         ready, carry = table.slice(0, table.num_rows - tail), table.slice(table.num_rows - tail)
         if ready.num_rows:
-            total += ready.num_rows
-            ctx.progress({"stream": stream, "rows": total})
             yield Batch(stream, ready, state=_state(ready, cursor))
     if carry is not None and carry.num_rows:
-        ctx.progress({"stream": stream, "rows": total + carry.num_rows})
         yield Batch(stream, carry, state=_state(carry, cursor))
 
 

@@ -494,18 +494,20 @@ def _check_key(stream: StreamConfig, record: dict[str, Any], page: int, position
 def _group(
     stream: StreamConfig, records: list[dict[str, Any]], names: dict[str, dict[str, str]], state: dict[str, Any] | None
 ) -> list[Batch]:
-    """Batches for one group of records: child tables first, the stream's own table last with the state."""
+    """Batches for one group of records: the stream's table, then its child tables; the last one carries the state.
+
+    The loader replaces a re-loaded parent's children when it merges the parent, so children must follow it,
+    and the state must wait until the whole group is in.
+    """
     key = stream.primary_key[0] if len(stream.primary_key) == 1 else None
     tables = records_to_tables(stream.name, records, key_field=key)
     batches = [
-        Batch(t, rows_to_arrow(rows, names.setdefault(t, {})), parent_key=PARENT_ID)
+        Batch(t, rows_to_arrow(rows, names.setdefault(t, {})), parent_key=None if t == stream.name else PARENT_ID)
         for t, rows in tables.items()
-        if t != stream.name and rows
+        if rows or t == stream.name
     ]
-    return [
-        *batches,
-        Batch(stream.name, rows_to_arrow(tables[stream.name], names.setdefault(stream.name, {})), state=state),
-    ]
+    batches[-1].state = state
+    return batches
 
 
 _DUCK_TYPES = {

@@ -10,9 +10,11 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+import duckdb
 import psycopg2
 import pyarrow as pa
 import pytest
@@ -20,7 +22,9 @@ import pytest
 from pipelines.connectors import get_connector
 from pipelines.connectors.base import Batch, ConfiguredStream, ReadContext, SyncMode
 from pipelines.connectors.postgres import PostgresConnector
+from pipelines.duckdb_conn import connect
 from pipelines.errors import AuthError, BadInputError, Cancelled, ConfigError, TerminalError, TransientError
+from pipelines.ingest import run_sync
 
 pytestmark = pytest.mark.postgres
 
@@ -127,6 +131,11 @@ def test_unreachable_host_says_which_host_and_port(config: dict[str, Any]) -> No
 def test_unknown_user_is_an_auth_error(config: dict[str, Any]) -> None:
     with pytest.raises(AuthError, match="Postgres rejected the user/password for user 'nobody_here'"):
         PostgresConnector().check({**config, "user": "nobody_here"}, ReadContext())
+
+
+def test_unknown_database_is_named(config: dict[str, Any]) -> None:
+    with pytest.raises(ConfigError, match="has no database 'no_such_db_here'"):
+        PostgresConnector().check({**config, "database": "no_such_db_here"}, ReadContext())
 
 
 @pytest.fixture
@@ -329,3 +338,55 @@ def wait_for_no_sessions(pg_url: str) -> bool:
             return False
         time.sleep(0.05)
     return True
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path, extension_dir: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = connect(tmp_path / "warehouse.duckdb", extension_dir=extension_dir)
+    yield con
+    con.close()
+
+
+def test_sync_into_duckdb_keeps_types_and_resumes_incrementally(
+    config: dict[str, Any], pg_url: str, warehouse: duckdb.DuckDBPyConnection
+) -> None:
+    streams = [ConfiguredStream("people"), incremental("id"), ConfiguredStream(f"field.{WEIRD_TABLE}")]
+    result = run_sync(
+        PostgresConnector(),
+        config,
+        streams,
+        con=warehouse,
+        schema="raw_pg",
+        ctx=ReadContext(batch_rows=3),
+        batch_id="b1",
+    )
+    assert {name: r.rows for name, r in result.streams.items()} == {
+        "people": 3,
+        "events": 10,
+        f"field.{WEIRD_TABLE}": 1,
+    }
+    types = dict(
+        warehouse.execute(
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'raw_pg' AND table_name = 'people'"
+        ).fetchall()
+    )
+    assert (
+        types["amount"] == "DECIMAL(10,2)"
+        and types["updated_at"] == "TIMESTAMP WITH TIME ZONE"
+        and types["born"] == "DATE"
+    )
+    execute(pg_url, "INSERT INTO events VALUES (12, '2024-02-02', 'later')")
+    try:
+        second = run_sync(
+            PostgresConnector(),
+            config,
+            [incremental("id")],
+            con=warehouse,
+            schema="raw_pg",
+            ctx=ReadContext(),
+            batch_id="b2",
+        )
+    finally:
+        execute(pg_url, "DELETE FROM events WHERE id = 12")
+    assert second.streams["events"].rows == 1
+    assert warehouse.execute("SELECT count(*), count(DISTINCT id) FROM raw_pg.events").fetchall() == [(11, 11)]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import duckdb
 import httpx
 import pyarrow as pa
 import pytest
@@ -13,7 +15,9 @@ import pytest
 from pipelines.connectors import get_connector
 from pipelines.connectors.base import Batch, ConfiguredStream, ReadContext, SyncMode
 from pipelines.connectors.rest import RestApiConnector
+from pipelines.duckdb_conn import connect
 from pipelines.errors import AuthError, BadInputError, Cancelled, ConfigError, TerminalError, TransientError
+from pipelines.ingest import run_sync
 from tests.fakes.rest import API_KEY, PASSWORD, USERNAME, FakeRest
 from tests.fakes.server import serve_app
 
@@ -258,11 +262,10 @@ def test_out_of_order_cursors_only_save_state_at_the_end(base_url: str, fake: Fa
         fake.people[20]["updated_at"],
         fake.people[2]["updated_at"],
     )
-    batches = [
-        b for b in read(make_config(base_url, "cursor"), incremental(), batch_rows=4) if b.table_name == "people"
-    ]
-    assert len(batches) == 5  # one per page of 5
-    assert [b.state for b in batches[:-1]] == [None] * 4  # saving 2024-01-01T21:00 early would skip ids 4-20 on resume
+    batches = read(make_config(base_url, "cursor"), incremental(), batch_rows=4)
+    assert len([b for b in batches if b.table_name == "people"]) == 5  # one group per page of 5
+    # saving 2024-01-01T21:00 early would make a resume skip ids 4-20
+    assert [b.state for b in batches[:-1]] == [None] * (len(batches) - 1)
     assert batches[-1].state == {"cursor_field": "updated_at", "cursor": "2024-01-01T23:00:00Z"}
 
 
@@ -330,3 +333,42 @@ def test_an_html_page_is_not_mistaken_for_data() -> None:
 def test_bad_config_is_a_config_error(change: dict[str, Any], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         RestApiConnector().check({**make_config("https://api.example.org"), **change}, ReadContext())
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path, extension_dir: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = connect(tmp_path / "warehouse.duckdb", extension_dir=extension_dir)
+    yield con
+    con.close()
+
+
+def sync(config: dict[str, Any], stream: ConfiguredStream, con: duckdb.DuckDBPyConnection, batch_id: str) -> Any:
+    ctx = ReadContext(batch_rows=5, max_retries=1)
+    return run_sync(
+        RestApiConnector(backoff_base=0.01), config, [stream], con=con, schema="raw_api", ctx=ctx, batch_id=batch_id
+    )
+
+
+def test_dedup_sync_updates_rows_and_children_in_duckdb(
+    base_url: str, fake: FakeRest, warehouse: duckdb.DuckDBPyConnection
+) -> None:
+    config = make_config(base_url, cursor_field="updated_at", cursor_param="updated_since")
+    dedup = ConfiguredStream("people", SyncMode.incremental_dedup, cursor_field="updated_at", primary_key=["id"])
+    assert sync(config, dedup, warehouse, "b1").streams["people"].rows_by_table == {"people": 23, "people__visits": 24}
+    fake.people[4].update(name="Renamed", updated_at="2024-03-01T00:00:00Z")
+    assert sync(config, dedup, warehouse, "b2").streams["people"].rows == 1
+    assert warehouse.execute("SELECT count(*), max(name) FILTER (WHERE id = 5) FROM raw_api.people").fetchall() == [
+        (23, "Renamed")
+    ]
+    assert warehouse.execute("SELECT count(*) FROM raw_api.people__visits").fetchall() == [(24,)]
+
+
+def test_401_mid_full_refresh_leaves_the_previous_table_intact(
+    base_url: str, fake: FakeRest, warehouse: duckdb.DuckDBPyConnection
+) -> None:
+    sync(make_config(base_url), PEOPLE, warehouse, "b1")
+    fake.people = fake.people[:3]
+    fake.unauthorized_after_page = 0
+    with pytest.raises(AuthError, match="page 1"):
+        sync(make_config(base_url), PEOPLE, warehouse, "b2")
+    assert warehouse.execute("SELECT count(*) FROM raw_api.people").fetchall() == [(23,)]
