@@ -30,21 +30,6 @@ _NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
 
 
 def _spec() -> dict[str, Any]:
-    stream = {
-        "type": "object",
-        "required": ["name", "path"],
-        "properties": {
-            "name": {"type": "string", "title": "Stream name"},
-            "path": {"type": "string", "title": "Path", "description": "Relative to the base URL, e.g. /v1/people"},
-            "records_path": {"type": "string", "title": "Records path", "default": "",
-                             "description": "Dot path to the list of records in the response, e.g. data.items (empty: the response is the list)"},
-            "params": {"type": "object", "title": "Query parameters", "additionalProperties": {"type": ["string", "number", "boolean"]}},
-            "primary_key": {"type": "array", "items": {"type": "string"}, "title": "Primary key"},
-            "cursor_field": {"type": "string", "title": "Cursor field", "description": "Field that grows on every change, e.g. updated_at"},
-            "cursor_param": {"type": "string", "title": "Cursor parameter", "description": "Query parameter sent with the last cursor value, e.g. updated_since"},
-            "pagination": {"$ref": "#/definitions/pagination"},
-        },
-    }  # fmt: skip
     pagination = {
         "type": "object",
         "required": ["type"],
@@ -59,6 +44,21 @@ def _spec() -> dict[str, Any]:
             "cursor_path": {"type": "string", "description": "Dot path to the next cursor token, e.g. meta.next_cursor"},
             "cursor_param": {"type": "string", "default": "cursor"},
             "next_url_path": {"type": "string", "description": "Dot path to the next page's URL, e.g. links.next"},
+        },
+    }  # fmt: skip
+    stream = {
+        "type": "object",
+        "required": ["name", "path"],
+        "properties": {
+            "name": {"type": "string", "title": "Stream name"},
+            "path": {"type": "string", "title": "Path", "description": "Relative to the base URL, e.g. /v1/people"},
+            "records_path": {"type": "string", "title": "Records path", "default": "",
+                             "description": "Dot path to the list of records in the response, e.g. data.items (empty: the response is the list)"},
+            "params": {"type": "object", "title": "Query parameters", "additionalProperties": {"type": ["string", "number", "boolean"]}},
+            "primary_key": {"type": "array", "items": {"type": "string"}, "title": "Primary key"},
+            "cursor_field": {"type": "string", "title": "Cursor field", "description": "Field that grows on every change, e.g. updated_at"},
+            "cursor_param": {"type": "string", "title": "Cursor parameter", "description": "Query parameter sent with the last cursor value, e.g. updated_since"},
+            "pagination": {**pagination, "title": "Pagination (when it differs from the default)"},
         },
     }  # fmt: skip
     auth = {
@@ -79,7 +79,6 @@ def _spec() -> dict[str, Any]:
         "type": "object",
         "title": "REST API (JSON)",
         "required": ["base_url", "streams"],
-        "definitions": {"pagination": pagination},
         "properties": {
             "base_url": {
                 "type": "string",
@@ -88,7 +87,7 @@ def _spec() -> dict[str, Any]:
                 "description": "e.g. https://api.example.org",
             },
             "auth": auth,
-            "pagination": {"$ref": "#/definitions/pagination", "description": "Default for every stream"},
+            "pagination": {**pagination, "title": "Pagination", "description": "Default for every stream"},
             "headers": {"type": "object", "title": "Extra headers", "additionalProperties": {"type": "string"}},
             "streams": {"type": "array", "minItems": 1, "items": stream},
         },
