@@ -77,7 +77,7 @@ start() {
   local port="${1:-9050}" grpc="${2:-9060}" dir="${3:-$EMU_HOME/data}"
   install
   mkdir -p "$dir"
-  if [[ -f "$dir/emulator.pid" ]] && kill -0 "$(cat "$dir/emulator.pid")" 2>/dev/null; then
+  if [[ -f "$dir/emulator.pid" ]] && running "$(cat "$dir/emulator.pid")"; then
     log "already running (pid $(cat "$dir/emulator.pid"))"; return 0
   fi
   HOME="$EMU_HOME/home" nohup "$VENV/bin/local-bigquery" serve --host 127.0.0.1 --port "$port" \
@@ -88,10 +88,17 @@ start() {
   log "ready on http://127.0.0.1:$port (pid $pid)"
 }
 
+running() {  # alive and not a zombie waiting for its (re)parent to reap it
+  kill -0 "$1" 2>/dev/null && [[ "$(ps -o stat= -p "$1" 2>/dev/null)" != Z* ]]
+}
+
 stop() {
-  local dir="${1:-$EMU_HOME/data}"
+  local dir="${1:-$EMU_HOME/data}" pid
   [[ -f "$dir/emulator.pid" ]] || return 0
-  kill "$(cat "$dir/emulator.pid")" 2>/dev/null || true
+  pid="$(cat "$dir/emulator.pid")"
+  kill "$pid" 2>/dev/null || true
+  for _ in $(seq 1 40); do running "$pid" || break; sleep 0.25; done
+  if running "$pid"; then kill -9 "$pid" 2>/dev/null || true; fi
   rm -f "$dir/emulator.pid"
 }
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -166,6 +166,25 @@ def test_profile_of_a_text_column_has_top_values_and_no_histogram(people: People
     assert (profile.rows, profile.nulls, profile.distinct) == (12, 1, 3)
     assert profile.top_values == [("Pune", 5), ("Delhi", 4), ("Goa", 2)]
     assert (profile.min, profile.max, profile.mean, profile.histogram) == (None, None, None, [])
+
+
+def test_profile_of_a_timestamp_column_is_in_utc(people: People) -> None:
+    warehouse, schema = people
+    profile = warehouse.profile(schema, "people", "seen")
+    assert (profile.rows, profile.nulls, profile.distinct) == (12, 0, 12)
+    assert profile.min == datetime(2023, 1, 1, 1, 30, tzinfo=UTC)
+    assert profile.max == datetime(2023, 1, 1, 12, 30, tzinfo=UTC)
+    assert profile.mean == datetime(2023, 1, 1, 7, 0, tzinfo=UTC)
+    assert len(profile.histogram) == 20 and profile.histogram[0].start == profile.min
+    assert sum(b.count for b in profile.histogram) == 12
+
+
+def test_profile_of_a_boolean_column(people: People) -> None:
+    warehouse, schema = people
+    profile = warehouse.profile(schema, "people", "active")
+    assert (profile.rows, profile.nulls, profile.distinct) == (12, 1, 2)
+    assert profile.top_values == [(True, 7), (False, 4)]
+    assert profile.histogram == []
 
 
 def test_hostile_column_name_is_just_a_column(people: People) -> None:
