@@ -31,6 +31,7 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipelines.connectors.base import Batch, Column, ConfiguredStream, ReadContext, Stream, SyncMode
 from pipelines.connectors.http import ApiClient
@@ -169,7 +170,7 @@ def _pages(
     empty_first: bool,
 ) -> Iterator[Batch]:
     """Follow the `next` links; a full refresh yields its first page even when empty (an empty table)."""
-    page_no, loaded = 0, 0
+    buffer, loaded = PageBuffer(tables, ctx, key_field="_id"), 0
     while url is not None:
         page = _authed(api, url, params)
         records = page.get("results") if isinstance(page, dict) else None
@@ -177,10 +178,11 @@ def _pages(
             raise TerminalError(f"KoboToolbox answered {url} without a list of results", hint="check the server URL")
         fresh = [_prepare(r, tables) for r in records if tracker.accept(r)]
         loaded += len(fresh)
-        yield from page_batches(tables, fresh, tracker, ctx, key_field="_id", always=page_no == 0 and empty_first)
-        ctx.progress({"stream": tracker.stream, "rows": loaded, "total": page.get("count")})
-        page_no += 1
+        buffer.add(fresh)
         url, params = _rebase(server, page.get("next")), None
+        if buffer.full or url is None:  # ascending order: the state after these pages is a safe resume point
+            yield from buffer.flush(tracker.state(), always=url is None and empty_first and not buffer.emitted)
+        ctx.progress({"stream": tracker.stream, "rows": loaded, "total": page.get("count")})
 
 
 def _server(config: dict[str, Any]) -> str:
@@ -349,19 +351,6 @@ class FormTable:
 
     def to_arrow(self, rows: list[dict[str, Any]], warn: Callable[[str], None]) -> pa.Table:
         """Typed Arrow table: declared columns first (NULL when absent), then any extra keys."""
-        for row in rows:
-            for key, value in row.items():
-                duck_type = self.types.get(key)
-                if duck_type is not None and value is not None:
-                    try:
-                        row[key] = convert(duck_type, value)
-                    except (ValueError, TypeError):
-                        row[key] = None
-                        if key not in self.warned:
-                            self.warned.add(key)
-                            warn(
-                                f"table {self.name}, column {key}: '{value}' is not a valid {duck_type}; loaded as NULL"
-                            )
         table = rows_to_arrow(rows, self.names)
         arrays: dict[str, pa.Array | pa.ChunkedArray] = {}
         for raw, duck_type in self.types.items():
@@ -370,10 +359,45 @@ class FormTable:
             if column is None or column.null_count == len(column):
                 arrays[name] = pa.nulls(len(rows), target)
             else:
-                arrays[name] = column.cast(target) if column.type != target else column
+                arrays[name] = _fast_cast(column, duck_type) or self._slow_cast(column, raw, duck_type, warn)
         for name in table.column_names:
             arrays.setdefault(name, table.column(name))
         return pa.table(arrays)
+
+    def _slow_cast(self, column: pa.ChunkedArray, raw: str, duck_type: str, warn: Callable[[str], None]) -> pa.Array:
+        """Value by value: what does not fit becomes NULL, with one warning per column."""
+        values = []
+        for value in column.to_pylist():
+            try:
+                values.append(None if value is None else convert(duck_type, value))
+            except (ValueError, TypeError):
+                values.append(None)
+                if raw not in self.warned:
+                    self.warned.add(raw)
+                    warn(f"table {self.name}, column {raw}: '{value}' is not a valid {duck_type}; loaded as NULL")
+        return pa.array(values, type=ARROW_TYPES[duck_type])
+
+
+def _fast_cast(column: pa.ChunkedArray, duck_type: str) -> pa.ChunkedArray | None:
+    """Arrow-side conversion of a whole column; None when a value needs the value-by-value path."""
+    target = ARROW_TYPES[duck_type]
+    if column.type == target:
+        return column
+    text = pa.types.is_string(column.type)
+    try:
+        if duck_type == "TIMESTAMP" and text:
+            try:  # ISO text with offsets (Kobo start/end, ODK dates) → UTC; else naive text as UTC
+                return column.cast(pa.timestamp("us", tz="UTC")).cast(target)
+            except pa.ArrowInvalid:
+                return column.cast(target)
+        if duck_type == "VARCHAR[]" and text:
+            blank = pc.equal(pc.utf8_length(column), 0)
+            return pc.utf8_split_whitespace(pc.if_else(blank, pa.scalar(None, pa.string()), column))
+        if duck_type in ("BOOLEAN", "VARCHAR") and text == (duck_type == "BOOLEAN"):
+            return None  # "yes"/"true" text and nested values need Python
+        return column.cast(target)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        return None
 
 
 def convert(duck_type: str, value: Any) -> Any:
@@ -394,7 +418,7 @@ def convert(duck_type: str, value: Any) -> Any:
     if duck_type == "TIMESTAMP":
         return parse_timestamp(value)
     if duck_type == "DATE":
-        return date.fromisoformat(str(value)).isoformat()
+        return date.fromisoformat(str(value))
     if duck_type == "VARCHAR[]":
         if isinstance(value, list):
             return [None if item is None else str(item) for item in value]
@@ -491,26 +515,50 @@ class CursorTracker:
         }
 
 
-def page_batches(
-    tables: dict[str, FormTable],
-    records: list[dict[str, Any]],
-    tracker: CursorTracker | None,
-    ctx: ReadContext,
-    *,
-    key_field: str,
-    always: bool = False,
-) -> list[Batch]:
-    """One page of records → a batch per table (root first); the last carries the state if tracked."""
-    root = tables[""]
-    split = records_to_tables(root.name, records, key_field=key_field, sep="/")
-    by_name = {t.name: t for t in tables.values()}
-    batches = []
-    for name, rows in split.items():
-        if not rows and not (always and name == root.name):
-            continue
-        table = by_name.get(name) or tables.setdefault(f"?{name}", FormTable(name, {}, is_child=True))
-        data = table.to_arrow(rows, lambda msg: ctx.progress({"stream": root.name, "warning": msg}))
-        batches.append(Batch(name, data, parent_key=None if name == root.name else PARENT_ID))
-    if batches and tracker is not None:
-        batches[-1].state = tracker.state()
-    return batches
+class PageBuffer:
+    """Typed tables of consecutive pages, handed over as one batch per table once `ctx.batch_rows` rows
+    are held (the loader commits per batch: fewer, larger batches load much faster than one per page)."""
+
+    def __init__(self, tables: dict[str, FormTable], ctx: ReadContext, *, key_field: str) -> None:
+        self.tables, self.ctx, self.key_field = tables, ctx, key_field
+        self.parts: dict[str, list[pa.Table]] = {}
+        self.rows = 0
+        self.emitted = False
+
+    def add(self, records: list[dict[str, Any]]) -> None:
+        """Split one page into its tables (repeats → child tables) and type them."""
+        root = self.tables[""]
+        by_name = {t.name: t for t in self.tables.values()}
+        for name, rows in records_to_tables(root.name, records, key_field=self.key_field, sep="/").items():
+            if rows:
+                table = by_name.get(name) or self.tables.setdefault(f"?{name}", FormTable(name, {}, is_child=True))
+                warn = lambda msg: self.ctx.progress({"stream": root.name, "warning": msg})  # noqa: E731
+                self.parts.setdefault(name, []).append(table.to_arrow(rows, warn))
+        self.rows += len(records)
+
+    @property
+    def full(self) -> bool:
+        return self.rows >= max(1, self.ctx.batch_rows)
+
+    def flush(self, state: dict[str, Any] | None, *, always: bool = False) -> list[Batch]:
+        """The held rows as batches (root table first); the last one carries `state`.
+
+        `always` makes an empty root batch when nothing is held, so a state (or an empty full refresh)
+        still reaches the loader.
+        """
+        root = self.tables[""]
+        if always and root.name not in self.parts:
+            self.parts = {root.name: [root.to_arrow([], lambda _msg: None)], **self.parts}
+        batches = [
+            Batch(
+                name,
+                pa.concat_tables(parts, promote_options="permissive"),
+                parent_key=None if name == root.name else PARENT_ID,
+            )
+            for name, parts in sorted(self.parts.items(), key=lambda item: item[0] != root.name)
+        ]
+        if batches:
+            batches[-1].state = state
+            self.emitted = True
+        self.parts, self.rows = {}, 0
+        return batches

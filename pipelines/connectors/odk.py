@@ -37,7 +37,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from pipelines.connectors.base import Batch, ConfiguredStream, ReadContext, Stream, SyncMode
 from pipelines.connectors.http import ApiClient
-from pipelines.connectors.kobo import CursorTracker, FormTable, form_stream, page_batches, unique_stream_names
+from pipelines.connectors.kobo import CursorTracker, FormTable, PageBuffer, form_stream, unique_stream_names
 from pipelines.errors import AuthError, ConfigError, PipelineError, TerminalError
 from pipelines.naming import normalise_identifier
 
@@ -229,55 +229,55 @@ class _FormReader:
         condition = f"__system/deletedAt gt {since}" if since else "__system/deletedAt ne null"
         params: dict[str, Any] | None = {"$top": PAGE_SIZE, "$filter": condition}
         url: str | None = self.url
-        newest = since
+        buffer, newest = PageBuffer(self.tables, self.ctx, key_field="__id"), since
         while url is not None:
             page = self.odk.get(url, params)
-            records = _values(page, url)
-            url, params = self.odk.rebase(page.get("@odata.nextLink")), None
             tombstones = []
-            for record in records:
+            for record in _values(page, url):
                 system = record.get("__system") or {}
                 newest = max(newest or "", str(system.get("deletedAt") or "")) or newest
                 tombstones.append({"__id": record.get("__id"), "__system": _snake_system(system), DELETED: True})
+            buffer.add(tombstones)
+            url, params = self.odk.rebase(page.get("@odata.nextLink")), None
             if url is None and newest != since:
                 tracker.extra["deleted_at"] = newest
-            yield from page_batches(
-                self.tables, tombstones, tracker if url is None else None, self.ctx, key_field="__id"
-            )
+            if buffer.full or url is None:  # the deletion cursor is only safe once every page is in
+                yield from buffer.flush(tracker.state() if url is None else None)
 
     def _skip_pages(self, params: dict[str, Any], tracker: CursorTracker) -> Iterator[Batch]:
-        """Ordered pages by `$skip` (Central gives no nextLink with `$orderby`); state after each page."""
-        skip, loaded = 0, 0
-        while True:
+        """Ordered pages by `$skip` (Central gives no nextLink with `$orderby`); the state moves with them."""
+        buffer, skip, loaded = PageBuffer(self.tables, self.ctx, key_field="__id"), 0, 0
+        done = False
+        while not done:
             page = self.odk.get(self.url, {**params, "$skip": skip} if skip else params)
             records = _values(page, self.url)
-            if not records:
-                return
             skip += len(records)
+            count = page.get("@odata.count")
+            done = not records or (isinstance(count, int) and skip >= count)
             fresh = [self._prepare(r) for r in records if tracker.accept(r)]
             loaded += len(fresh)
-            yield from page_batches(self.tables, fresh, tracker, self.ctx, key_field="__id")
-            self.ctx.progress({"stream": self.name, "rows": loaded, "total": page.get("@odata.count")})
-            if isinstance(page.get("@odata.count"), int) and skip >= page["@odata.count"]:
-                return
+            buffer.add(fresh)
+            if buffer.full or done:
+                yield from buffer.flush(tracker.state())
+            self.ctx.progress({"stream": self.name, "rows": loaded, "total": count})
 
     def _token_pages(self, params: dict[str, Any], tracker: CursorTracker, *, empty_first: bool) -> Iterator[Batch]:
-        """Server-driven pages (`$skiptoken`), newest first: the state rides on the last page only."""
+        """Server-driven pages (`$skiptoken`), newest first: the state rides on the last batch only."""
         url: str | None = self.url
         query: dict[str, Any] | None = params
-        first, loaded = True, 0
+        buffer, loaded = PageBuffer(self.tables, self.ctx, key_field="__id"), 0
         while url is not None:
             page = self.odk.get(url, query)
             records = _values(page, url)
             url, query = self.odk.rebase(page.get("@odata.nextLink")), None
             fresh = [self._prepare(r) for r in records if tracker.accept(r)]
             loaded += len(fresh)
-            # the last page closes the read with the state, as an empty batch if all its rows were known
-            always = (first and empty_first) or (url is None and loaded > 0)
-            last = tracker if url is None else None
-            yield from page_batches(self.tables, fresh, last, self.ctx, key_field="__id", always=always)
+            buffer.add(fresh)
+            if url is None:  # closes the read with the state, as an empty batch if all its rows were known
+                yield from buffer.flush(tracker.state(), always=loaded > 0 or (empty_first and not buffer.emitted))
+            elif buffer.full:
+                yield from buffer.flush(None)
             self.ctx.progress({"stream": self.name, "rows": loaded, "total": page.get("@odata.count")})
-            first = False
 
     def _prepare(self, record: dict[str, Any]) -> dict[str, Any]:
         """OData record → records_to_tables shape: snake __system, URL columns, no OData annotations."""

@@ -39,8 +39,8 @@ class FakeServer:
             log_level="warning",
             access_log=False,
             lifespan="off",
-            # Short keep-alive so shutdown does not wait on idle client connections.
-            timeout_keep_alive=1,
+            # Longer than any Retry-After a test uses, so a client never races an idle-connection close.
+            timeout_keep_alive=5,
             timeout_graceful_shutdown=2,
         )
         self._server = uvicorn.Server(config)

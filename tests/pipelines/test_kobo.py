@@ -34,7 +34,7 @@ def config(fake: KoboFake) -> Iterator[dict[str, Any]]:
 
 @pytest.fixture
 def ctx() -> ReadContext:
-    return ReadContext(max_retries=3)
+    return ReadContext(max_retries=3, batch_rows=1)  # one batch per page, so page-level behaviour shows
 
 
 def read(
@@ -151,6 +151,16 @@ def test_state_moves_forward_page_by_page(config: dict[str, Any], ctx: ReadConte
         if batch.state is not None:
             assert datetime.fromisoformat(batch.state["cursor"]) == max(seen)
     assert last_state(batches)["cursor"] == "2024-01-05T08:59:00"
+
+
+def test_pages_are_grouped_into_batches_of_the_engine_batch_size(config: dict[str, Any]) -> None:
+    batches = read(config, ReadContext(batch_rows=100))  # pages of 50: two pages per batch
+    assert [(b.table_name, arrow(b).num_rows) for b in batches if b.table_name == STREAM] == [
+        (STREAM, 100),
+        (STREAM, 20),
+    ]
+    assert [b.state["cursor"] for b in batches if b.state] == ["2024-01-05T08:49:00", "2024-01-05T08:59:00"]
+    assert len({r["_id"] for r in rows(batches)}) == N
 
 
 def test_incremental_asks_only_for_newer_submissions_without_duplicates(

@@ -40,7 +40,7 @@ def config(fake: OdkFake) -> Iterator[dict[str, Any]]:
 
 @pytest.fixture
 def ctx() -> ReadContext:
-    return ReadContext(max_retries=3)
+    return ReadContext(max_retries=3, batch_rows=1)  # one batch per page, so page-level behaviour shows
 
 
 def read(
@@ -150,6 +150,13 @@ def test_full_refresh_gives_its_state_with_the_last_page_only(config: dict[str, 
     batches = read(config, ctx)  # newest first: an earlier state would skip older rows after a crash
     assert [b.state is not None for b in batches] == [False] * (len(batches) - 1) + [True]
     assert last_state(batches)["cursor"] == "2024-01-05T08:59:00.000Z"
+
+
+def test_pages_are_grouped_into_batches_of_the_engine_batch_size(config: dict[str, Any]) -> None:
+    batches = read(config, ReadContext(batch_rows=100), SyncMode.incremental_append)  # pages of 50
+    assert [arrow(b).num_rows for b in batches if b.table_name == STREAM] == [100, 20]
+    assert [b.state["cursor"] for b in batches if b.state] == ["2024-01-05T08:49:00.000Z", "2024-01-05T08:59:00.000Z"]
+    assert len({r["_id"] for r in rows(batches)}) == N
 
 
 def test_repeats_become_a_child_table_linked_to_the_submission(config: dict[str, Any], ctx: ReadContext) -> None:
