@@ -1,0 +1,353 @@
+"""Run dbt in-process for one org's project: serialised, with the parsed manifest kept warm between runs.
+
+dbt keeps process-wide state (registered adapters, flags, the event manager) and dbt-duckdb resolves seed
+paths against the current directory, so every invocation in the process holds one lock and runs with the
+project as cwd. The manifest is re-parsed only when a project file changed (paths, mtimes, sizes).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pipelines.dbt.cancel import CancelWatch, interrupt_running_queries
+from pipelines.dbt.profiles import DuckDBTarget, WarehouseTarget
+from pipelines.dbt.results import (
+    NodeResult,
+    RunResult,
+    clean,
+    error_location,
+    node_result_from_dbt,
+    node_result_from_event,
+)
+
+_PROCESS_LOCK = threading.RLock()
+FINGERPRINT_SKIP = frozenset({"target", "logs", ".git", ".dalgo", "__pycache__"})
+BASE_ENV = {"DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DO_NOT_TRACK": "1"}
+LOG_LEVELS = frozenset({"info", "warn", "error"})
+COUNTED_MATERIALIZATIONS = frozenset({"table", "incremental", "seed", "snapshot"})
+
+
+@dataclass(frozen=True)
+class NodeProgress:
+    """A node started or finished (`status` is set when it finished)."""
+
+    event: str
+    unique_id: str
+    name: str
+    status: str | None = None
+
+
+ProgressFn = Callable[[NodeProgress], None]
+
+
+class DbtRunner:
+    """dbt commands for one project; keep one instance per project for the life of the worker process."""
+
+    def __init__(
+        self,
+        project_dir: Path | str,
+        target: WarehouseTarget | None = None,
+        *,
+        log_level_file: str = "info",
+    ) -> None:
+        self.project_dir = Path(project_dir).resolve()
+        self.target = target
+        self.log_level_file = log_level_file
+        self.parse_count = 0
+        self._manifest: Any = None
+        self._fingerprint: str | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def manifest(self) -> Any:
+        """The last parsed dbt `Manifest` (None before the first command)."""
+        return self._manifest
+
+    def invalidate(self) -> None:
+        """Forget the parsed manifest; the next command parses again."""
+        self._manifest, self._fingerprint = None, None
+
+    def parse(self) -> RunResult:
+        """Parse the project (always) and keep the manifest."""
+        return self._execute("parse", [], None, None, force_parse=True)
+
+    def run(
+        self,
+        select: Sequence[str] | None = None,
+        cancel_event: threading.Event | None = None,
+        *,
+        exclude: Sequence[str] | None = None,
+        full_refresh: bool = False,
+        progress: ProgressFn | None = None,
+    ) -> RunResult:
+        """`dbt run` (all models, or `select`)."""
+        args = _selection(select, exclude) + (["--full-refresh"] if full_refresh else [])
+        return self._execute("run", args, cancel_event, progress)
+
+    def test(
+        self,
+        select: Sequence[str] | None = None,
+        cancel_event: threading.Event | None = None,
+        *,
+        progress: ProgressFn | None = None,
+    ) -> RunResult:
+        """`dbt test`; a failing test is `warn` or `fail` by its severity."""
+        return self._execute("test", _selection(select, None), cancel_event, progress)
+
+    def build(
+        self,
+        select: Sequence[str] | None = None,
+        cancel_event: threading.Event | None = None,
+        *,
+        progress: ProgressFn | None = None,
+    ) -> RunResult:
+        """`dbt build`: seeds, models, snapshots and tests in dependency order."""
+        return self._execute("build", _selection(select, None), cancel_event, progress)
+
+    def seed(self, select: Sequence[str] | None = None, cancel_event: threading.Event | None = None) -> RunResult:
+        """`dbt seed`: load the CSV files of `seeds/`."""
+        return self._execute("seed", _selection(select, None), cancel_event, None)
+
+    def compile(self, select: Sequence[str] | None = None) -> RunResult:
+        """`dbt compile`; each node's `compiled_code` is in `RunResult.compiled`."""
+        return self._execute("compile", _selection(select, None), None, None)
+
+    def _execute(
+        self,
+        command: str,
+        args: list[str],
+        cancel_event: threading.Event | None,
+        progress: ProgressFn | None,
+        *,
+        force_parse: bool = False,
+    ) -> RunResult:
+        started = time.perf_counter()
+        events = _EventCollector(progress)
+        with self._lock, _PROCESS_LOCK, _project_context(self.project_dir, self._env()):
+            watch = CancelWatch(cancel_event, on_cancel=interrupt_running_queries) if cancel_event else None
+            try:
+                try:
+                    if watch:
+                        watch.start()
+                    result = self._parse_and_invoke(command, args, events, force_parse)
+                finally:
+                    if watch:
+                        watch.finish()
+            except KeyboardInterrupt:
+                if watch is None or not watch.cancelled:
+                    raise
+                result = RunResult(command, success=False, error="Cancelled by the user")
+            if watch and watch.cancelled:
+                _mark_cancelled(result, events)
+            self._count_rows(result)
+        result.logs = events.text()
+        result.elapsed = time.perf_counter() - started
+        return result
+
+    def _parse_and_invoke(self, command: str, args: list[str], events: _EventCollector, force: bool) -> RunResult:
+        fingerprint = project_fingerprint(self.project_dir)
+        parsed = False
+        if force or self._manifest is None or fingerprint != self._fingerprint:
+            failure = self._parse(events)
+            if failure is not None or command == "parse":
+                return failure or RunResult("parse", success=True, parsed=True)
+            self._fingerprint, parsed = fingerprint, True
+        result = self._invoke(command, args, events)
+        result.parsed = parsed
+        return result
+
+    def _parse(self, events: _EventCollector) -> RunResult | None:
+        """Parse into `self._manifest`; a failed parse returns the error as a result."""
+        from dbt.cli.main import dbtRunner
+
+        self._manifest, self._fingerprint = None, None
+        outcome = dbtRunner(callbacks=[events]).invoke(["parse", *self._common_args()])
+        self.parse_count += 1
+        if outcome.success and outcome.result is not None:
+            self._manifest = outcome.result
+            return None
+        return self._failure("parse", outcome.exception, events, parsed=True)
+
+    def _invoke(self, command: str, args: list[str], events: _EventCollector) -> RunResult:
+        from dbt.cli.main import dbtRunner
+
+        outcome = dbtRunner(manifest=self._manifest, callbacks=[events]).invoke([command, *self._common_args(), *args])
+        results = getattr(outcome.result, "results", None)
+        if results is None:
+            if isinstance(outcome.exception, KeyboardInterrupt):
+                raise outcome.exception
+            return self._failure(command, outcome.exception, events)
+        nodes = [node_result_from_dbt(item, self.project_dir) for item in results]
+        run = RunResult(command, success=bool(outcome.success), nodes=nodes)
+        if command == "compile":
+            run.compiled = {item.node.unique_id: item.node.compiled_code for item in results}
+        if outcome.exception is not None:
+            run.error = clean(str(outcome.exception))
+        return run
+
+    def _failure(
+        self, command: str, exc: BaseException | None, events: _EventCollector, parsed: bool = False
+    ) -> RunResult:
+        message = clean(str(exc)) if exc is not None else events.last_error() or f"dbt {command} failed"
+        path, line = error_location(exc, self.project_dir) if exc is not None else (None, None)
+        return RunResult(command, success=False, error=message, error_file=path, error_line=line, parsed=parsed)
+
+    def _common_args(self) -> list[str]:
+        root = str(self.project_dir)
+        return [
+            "--project-dir", root,
+            "--profiles-dir", root,
+            "--no-use-colors",
+            "--log-level", "none",
+            "--log-level-file", self.log_level_file,
+            "--no-send-anonymous-usage-stats",
+        ]  # fmt: skip
+
+    def _env(self) -> dict[str, str]:
+        env = dict(BASE_ENV)
+        if self.target is not None:
+            env.update(self.target.secret_env())
+        if isinstance(self.target, DuckDBTarget):
+            from pipelines.duckdb_conn import install_extensions
+
+            install_extensions(Path(self.target.extension_dir))
+        return env
+
+    def _count_rows(self, result: RunResult) -> None:
+        """DuckDB reports no row counts: count built tables through a same-process connection (cheap)."""
+        if not isinstance(self.target, DuckDBTarget):
+            return
+        todo = [n for n in result.nodes if _countable(n)]
+        if not todo:
+            return
+        import duckdb
+
+        try:
+            con = duckdb.connect(str(Path(self.target.path).resolve()))
+        except duckdb.Error:
+            return
+        try:
+            for node in todo:
+                row = con.execute(f"SELECT count(*) FROM {node.relation}").fetchone()
+                node.rows_affected = int(row[0]) if row else None
+        except duckdb.Error:
+            pass
+        finally:
+            con.close()
+
+
+def _countable(node: NodeResult) -> bool:
+    return (
+        node.status == "success"
+        and node.rows_affected is None
+        and bool(node.relation)
+        and node.materialized in COUNTED_MATERIALIZATIONS
+    )
+
+
+def _mark_cancelled(result: RunResult, events: _EventCollector) -> None:
+    result.cancelled, result.success = True, False
+    result.error = result.error or "Cancelled by the user"
+    if not result.nodes:
+        result.nodes = events.finished_nodes()
+    for node in result.nodes:
+        if node.status == "error" and node.message and "interrupt" in node.message.lower():
+            node.status, node.message = "cancelled", "Cancelled by the user"
+
+
+class _EventCollector:
+    """dbt event callback: keeps info-and-above log lines, finished nodes, and forwards node progress."""
+
+    def __init__(self, progress: ProgressFn | None) -> None:
+        self._progress = progress
+        self._lines: list[str] = []
+        self._finished: list[Any] = []
+        self._errors: list[str] = []
+
+    def __call__(self, msg: Any) -> None:
+        info = msg.info
+        if info.level in LOG_LEVELS and info.msg:
+            stamp = time.strftime("%H:%M:%S", time.localtime(info.ts.seconds))
+            self._lines.append(f"{stamp}  {clean(info.msg)}")
+            if info.level == "error":
+                self._errors.append(clean(info.msg))
+        if info.name == "NodeFinished":
+            self._finished.append(msg.data)
+        if self._progress is not None and info.name in ("NodeStart", "NodeFinished"):
+            self._notify(info.name, msg.data)
+
+    def _notify(self, name: str, data: Any) -> None:
+        node = data.node_info
+        event = "start" if name == "NodeStart" else "finish"
+        status = data.run_result.status if event == "finish" else None
+        try:
+            assert self._progress is not None
+            self._progress(NodeProgress(event, node.unique_id, node.node_name, status))
+        except Exception:  # a broken progress display must not break the dbt run
+            pass
+
+    def text(self) -> str:
+        return "\n".join(self._lines)
+
+    def last_error(self) -> str | None:
+        return self._errors[-1] if self._errors else None
+
+    def finished_nodes(self) -> list[NodeResult]:
+        return [node_result_from_event(data) for data in self._finished]
+
+
+def project_fingerprint(root: Path) -> str:
+    """A hash of every project file's path, mtime and size (dbt's own outputs excluded)."""
+    digest = hashlib.sha256()
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in FINGERPRINT_SKIP and not d.startswith("."))
+        for name in sorted(files):
+            if name.startswith("."):
+                continue
+            path = os.path.join(folder, name)
+            try:
+                stat = os.stat(path)
+            except OSError:
+                continue
+            digest.update(f"{os.path.relpath(path, root)}\0{stat.st_mtime_ns}\0{stat.st_size}\n".encode())
+    return digest.hexdigest()
+
+
+def _selection(select: Sequence[str] | None, exclude: Sequence[str] | None) -> list[str]:
+    args: list[str] = []
+    if select:
+        args += ["--select", *select]
+    if exclude:
+        args += ["--exclude", *exclude]
+    return args
+
+
+@contextmanager
+def _project_context(project_dir: Path, env: Mapping[str, str]) -> Iterator[None]:
+    """cwd = the project and extra env vars, for the duration of one dbt call (both are process-wide)."""
+    try:
+        previous_cwd: str | None = os.getcwd()
+    except FileNotFoundError:
+        previous_cwd = None
+    saved = {key: os.environ.get(key) for key in env}
+    os.environ.update(env)
+    os.chdir(project_dir)
+    try:
+        yield
+    finally:
+        if previous_cwd is not None:
+            with suppress(OSError):
+                os.chdir(previous_cwd)
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
