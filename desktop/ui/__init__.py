@@ -1,0 +1,1 @@
+"""All Qt of the desktop app: thin widgets bound to the view models in desktop.state."""

@@ -1,0 +1,44 @@
+"""QtComingLaterPage: an honest page for a section this version does not have yet."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from desktop.state.sections import Section
+from desktop.ui.qt_theme import MUTED, card, icon, label
+
+
+class QtComingLaterPage(QWidget):
+    def __init__(self, section: Section) -> None:
+        super().__init__()
+        self.setObjectName("Page")
+        self.section = section
+        panel, layout = card(40, 14)
+        picture = QLabel()
+        picture.setPixmap(icon(section.key, MUTED, 48).pixmap(QSize(48, 48)))
+        picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(picture)
+        headline = label(f"{section.title} is coming in a later version", "Section")
+        headline.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(headline)
+        self.summary = label(f"What it will do: {section.summary}", "Muted", wrap=True)
+        self.summary.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(self.summary)
+        note = label(
+            "This version sets up accounts, organisations and users. Nothing on this page is a placeholder "
+            "with made-up data; it will appear here once it works.",
+            "Muted",
+            wrap=True,
+        )
+        note.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(note)
+        panel.setFixedWidth(600)  # a fixed width lets the wrapped labels compute their height
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(panel)
+        row.addStretch(1)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(32, 48, 32, 32)
+        outer.addLayout(row)
+        outer.addStretch(1)

@@ -1,0 +1,92 @@
+"""QtShell: the signed-in window body — sidebar of sections, top bar, and the section pages."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QPushButton, QStackedWidget, QVBoxLayout, QWidget
+
+from desktop.state.audit import AuditModel
+from desktop.state.sections import SECTION_BY_KEY, SECTIONS
+from desktop.state.session import AppState
+from desktop.state.users import UsersModel
+from desktop.ui.qt_home import QtHomePage
+from desktop.ui.qt_later import QtComingLaterPage
+from desktop.ui.qt_settings import QtSettingsPage
+from desktop.ui.qt_theme import SIDEBAR_TEXT, icon, label
+from desktop.ui.qt_topbar import QtTopBar
+from desktop.ui.qt_users import QtUsersPage
+
+
+class QtShell(QWidget):
+    def __init__(self, state: AppState) -> None:
+        super().__init__()
+        self.state = state
+        self.users = UsersModel(state)
+        self.audit = AuditModel(state)
+        self.topbar = QtTopBar(state)
+        self.pages = QStackedWidget()
+        self.page: dict[str, QWidget] = {}
+        self.home_page = QtHomePage(state, self.go)
+        self.users_page = QtUsersPage(self.users)
+        self.settings_page = QtSettingsPage(state, self.audit)
+        built = {"home": self.home_page, "users": self.users_page, "settings": self.settings_page}
+        for section in SECTIONS:
+            page = built.get(section.key) or QtComingLaterPage(section)
+            self.page[section.key] = page
+            self.pages.addWidget(page)
+        body = QVBoxLayout()
+        body.setContentsMargins(0, 0, 0, 0)
+        body.setSpacing(0)
+        body.addWidget(self.topbar)
+        body.addWidget(self.pages, 1)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self._sidebar())
+        layout.addLayout(body, 1)
+        self.current = ""
+        self.go("home")
+
+    def _sidebar(self) -> QWidget:
+        sidebar = QWidget()
+        sidebar.setObjectName("Sidebar")
+        sidebar.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
+        sidebar.setFixedWidth(210)
+        layout = QVBoxLayout(sidebar)
+        layout.setContentsMargins(12, 18, 12, 14)
+        layout.setSpacing(2)
+        brand = label("Dalgo", "Brand")
+        brand.setContentsMargins(10, 0, 0, 14)
+        layout.addWidget(brand)
+        self.nav: dict[str, QPushButton] = {}
+        group = QButtonGroup(self)
+        group.setExclusive(True)
+        for section in SECTIONS:
+            if section.key == "users":
+                layout.addSpacing(14)  # people and settings apart from the data sections
+            button = QPushButton(icon(section.key, SIDEBAR_TEXT, 18), "  " + section.title)
+            button.setObjectName("NavButton")
+            button.setIconSize(QSize(18, 18))
+            button.setCheckable(True)
+            button.setCursor(Qt.CursorShape.PointingHandCursor)
+            button.clicked.connect(lambda _c=False, key=section.key: self.go(key))
+            if not section.built:
+                button.setToolTip(f"{section.title}: coming in a later version")
+            group.addButton(button)
+            layout.addWidget(button)
+            self.nav[section.key] = button
+        layout.addStretch(1)
+        layout.addWidget(label("Offline-first data platform\nfor NGOs", "SidebarFoot"))
+        return sidebar
+
+    def go(self, key: str) -> None:
+        """Show a section's page; the Users page fetches its lists when first shown."""
+        section = SECTION_BY_KEY[key]
+        self.current = key
+        self.nav[key].setChecked(True)
+        self.pages.setCurrentWidget(self.page[key])
+        self.topbar.title.setText(section.title)
+        if key == "users":
+            self.users.load()
+        elif key == "settings":
+            self.audit.load()
