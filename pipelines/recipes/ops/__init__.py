@@ -1,0 +1,21 @@
+"""Every recipe operation, registered in `OPERATIONS` (op name → OpSpec) by importing its module."""
+
+from pipelines.recipes.ops import cleaning, columns, combine, compute, convert, fill, reshape, rows, sql
+from pipelines.recipes.ops.base import OPERATIONS, Check, OpConfig, OpSpec, StepContext
+
+__all__ = [
+    "OPERATIONS",
+    "Check",
+    "OpConfig",
+    "OpSpec",
+    "StepContext",
+    "cleaning",
+    "columns",
+    "combine",
+    "compute",
+    "convert",
+    "fill",
+    "reshape",
+    "rows",
+    "sql",
+]
