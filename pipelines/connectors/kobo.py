@@ -23,11 +23,13 @@ from __future__ import annotations
 
 import json
 import posixpath
+import queue
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import pyarrow as pa
@@ -35,10 +37,11 @@ import pyarrow.compute as pc
 
 from pipelines.connectors.base import Batch, Column, ConfiguredStream, ReadContext, Stream, SyncMode
 from pipelines.connectors.http import ApiClient
-from pipelines.connectors.records import INDEX, PARENT_ID, ROW_ID, records_to_tables, rows_to_arrow
+from pipelines.connectors.records import INDEX, PARENT_ID, ROW_ID, flatten_record, records_to_tables, rows_to_arrow
 from pipelines.errors import AuthError, BadInputError, ConfigError, TerminalError
 from pipelines.naming import normalise_identifier
 
+T = TypeVar("T")
 PAGE_SIZE = 1000  # the documented maximum of the data endpoint
 CURSOR = "_submission_time"
 AUTH_MESSAGE = "KoboToolbox token rejected"
@@ -171,18 +174,28 @@ def _pages(
 ) -> Iterator[Batch]:
     """Follow the `next` links; a full refresh yields its first page even when empty (an empty table)."""
     buffer, loaded = PageBuffer(tables, ctx, key_field="_id"), 0
+    for page, last in prefetched(_fetch_pages(api, server, url, params), ctx):
+        split: dict[str, list[dict[str, Any]]] = {tables[""].name: []}
+        for record in page["results"]:
+            if tracker.accept(record):
+                _split(record, tables, split)
+        loaded += len(split[tables[""].name])
+        buffer.add_tables(split)
+        if buffer.full or last:  # ascending order: the state after these pages is a safe resume point
+            yield from buffer.flush(tracker.state(), always=last and empty_first and not buffer.emitted)
+        ctx.progress({"stream": tracker.stream, "rows": loaded, "total": page.get("count")})
+
+
+def _fetch_pages(
+    api: ApiClient, server: str, url: str | None, params: dict[str, Any] | None
+) -> Iterator[tuple[dict[str, Any], bool]]:
+    """(page, is_last) following the `next` links."""
     while url is not None:
         page = _authed(api, url, params)
-        records = page.get("results") if isinstance(page, dict) else None
-        if not isinstance(records, list):
+        if not isinstance(page, dict) or not isinstance(page.get("results"), list):
             raise TerminalError(f"KoboToolbox answered {url} without a list of results", hint="check the server URL")
-        fresh = [_prepare(r, tables) for r in records if tracker.accept(r)]
-        loaded += len(fresh)
-        buffer.add(fresh)
         url, params = _rebase(server, page.get("next")), None
-        if buffer.full or url is None:  # ascending order: the state after these pages is a safe resume point
-            yield from buffer.flush(tracker.state(), always=url is None and empty_first and not buffer.emitted)
-        ctx.progress({"stream": tracker.stream, "rows": loaded, "total": page.get("count")})
+        yield page, url is None
 
 
 def _server(config: dict[str, Any]) -> str:
@@ -271,38 +284,62 @@ def _repeat_path(stack: list[tuple[bool, str]]) -> str:
     return "/".join(n for _, n in stack[: last + 1])
 
 
-def _prepare(record: dict[str, Any], tables: dict[str, FormTable]) -> dict[str, Any]:
-    """One Kobo record → the shape records_to_tables expects (URL columns, relative repeat keys)."""
-    rec = dict(record)
-    status = rec.get("_validation_status")
-    rec["_validation_status"] = (status.get("uid") or None) if isinstance(status, dict) else status
-    rec["_notes"] = json.dumps(rec["_notes"]) if rec.get("_notes") else None
+_CONTAINERS = (list, dict)
+
+
+def _split(record: dict[str, Any], tables: dict[str, FormTable], out: dict[str, list[dict[str, Any]]]) -> None:
+    """One Kobo record → its submission row and repeat rows, in one pass (Kobo records are flat already).
+
+    Same conventions as records.records_to_tables: children carry `_dalgo_parent_id` (the submission
+    `_id`, or the `_dalgo_row_id` of a repeat entry holding a nested repeat) and `_dalgo_index`.
+    """
+    row = record  # freshly decoded and used once: changed in place, no copy
+    status = row.get("_validation_status")
+    row["_validation_status"] = (status.get("uid") or None) if isinstance(status, dict) else status
+    row["_notes"] = json.dumps(row["_notes"]) if row.get("_notes") else None
     urls: dict[str, str] = {}
-    for item in rec.pop("_attachments", None) or []:
+    for item in row.pop("_attachments", None) or []:
         for key in ("filename", "media_file_basename"):
             if isinstance(item, dict) and item.get(key) and item.get("download_url"):
                 urls[posixpath.basename(str(item[key]))] = str(item["download_url"])
-    _relative(rec, "", tables, urls)
-    return rec
+    _emit_row(row, "", tables[""].name, str(row.get("_id")), tables, urls, out)
 
 
-def _relative(rec: dict[str, Any], path: str, tables: dict[str, FormTable], urls: dict[str, str]) -> None:
-    """Fill attachment URL columns and strip the repeat path from keys inside repeats, recursively."""
+def _emit_row(
+    row: dict[str, Any],
+    path: str,
+    table_name: str,
+    row_id: str,
+    tables: dict[str, FormTable],
+    urls: dict[str, str],
+    out: dict[str, list[dict[str, Any]]],
+) -> None:
     table = tables.get(path)
     for raw in table.binary if table else ():
-        value = rec.get(raw)
+        value = row.get(raw)
         if isinstance(value, str) and value:
-            rec[raw + "_url"] = urls.get(posixpath.basename(value))
-    for key, value in list(rec.items()):
-        if isinstance(value, list) and value and isinstance(value[0], dict):
-            child_path = f"{path}/{key}" if path else key  # Kobo keys inside a repeat are full paths
-            prefix = child_path + "/"
-            items = []
-            for item in value:
-                child = {k.removeprefix(prefix): v for k, v in item.items()}
-                _relative(child, child_path, tables, urls)
-                items.append(child)
-            rec[key] = items
+            row[raw + "_url"] = urls.get(posixpath.basename(value))
+    out.setdefault(table_name, []).append(row)
+    for key in [k for k, v in row.items() if type(v) in _CONTAINERS]:
+        value = row[key]
+        if type(value) is dict:  # not in Kobo's data today; flattened like records.py would
+            del row[key]
+            row.update({f"{key}/{k}": v for k, v in flatten_record(value, sep="/")[0].items()})
+            continue
+        if not value or type(value[0]) is not dict:
+            row[key] = [None if x is None else str(x) for x in value]
+            continue
+        del row[key]
+        child_path = f"{path}/{key}" if path else key  # keys inside a repeat are full paths
+        known = tables.get(child_path)
+        child_table = known.name if known else f"{table_name}__{normalise_identifier(key.split('/')[-1])}"
+        if path:
+            row[ROW_ID] = row_id
+        prefix = child_path + "/"
+        for index, item in enumerate(value):
+            child = {k.removeprefix(prefix): v for k, v in item.items()}
+            child[PARENT_ID], child[INDEX] = row_id, index
+            _emit_row(child, child_path, child_table, f"{row_id}/{key}[{index}]", tables, urls, out)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -350,35 +387,53 @@ class FormTable:
         return [Column(self.names[raw], duck_type, original_name=raw) for raw, duck_type in self.types.items()]
 
     def to_arrow(self, rows: list[dict[str, Any]], warn: Callable[[str], None]) -> pa.Table:
-        """Typed Arrow table: declared columns first (NULL when absent), then any extra keys."""
-        table = rows_to_arrow(rows, self.names)
+        """Typed Arrow table: declared columns first (NULL when absent), then any undeclared keys."""
         arrays: dict[str, pa.Array | pa.ChunkedArray] = {}
         for raw, duck_type in self.types.items():
-            name, target = self.names[raw], ARROW_TYPES[duck_type]
-            column = table.column(name) if name in table.column_names else None
-            if column is None or column.null_count == len(column):
-                arrays[name] = pa.nulls(len(rows), target)
-            else:
-                arrays[name] = _fast_cast(column, duck_type) or self._slow_cast(column, raw, duck_type, warn)
-        for name in table.column_names:
-            arrays.setdefault(name, table.column(name))
-        return pa.table(arrays)
+            values = [row.get(raw) for row in rows]
+            arrays[self.names[raw]] = _direct(values, duck_type) or self._slow_cast(values, raw, duck_type, warn)
+        extras = set().union(*map(dict.keys, rows)) - self.types.keys() if rows else set()
+        if extras:  # not in the form (e.g. an older form version): named and typed by rows_to_arrow
+            ordered = [key for key in rows[0] if key in extras] + sorted(extras - rows[0].keys())
+            table = rows_to_arrow([{key: row.get(key) for key in ordered} for row in rows], self.names)
+            for name in table.column_names:
+                arrays.setdefault(name, table.column(name))
+        return pa.table(arrays) if arrays else pa.table({})
 
-    def _slow_cast(self, column: pa.ChunkedArray, raw: str, duck_type: str, warn: Callable[[str], None]) -> pa.Array:
+    def _slow_cast(self, values: list[Any], raw: str, duck_type: str, warn: Callable[[str], None]) -> pa.Array:
         """Value by value: what does not fit becomes NULL, with one warning per column."""
-        values = []
-        for value in column.to_pylist():
+        converted = []
+        for value in values:
             try:
-                values.append(None if value is None else convert(duck_type, value))
+                converted.append(None if value is None else convert(duck_type, value))
             except (ValueError, TypeError):
-                values.append(None)
+                converted.append(None)
                 if raw not in self.warned:
                     self.warned.add(raw)
                     warn(f"table {self.name}, column {raw}: '{value}' is not a valid {duck_type}; loaded as NULL")
-        return pa.array(values, type=ARROW_TYPES[duck_type])
+        return pa.array(converted, type=ARROW_TYPES[duck_type])
 
 
-def _fast_cast(column: pa.ChunkedArray, duck_type: str) -> pa.ChunkedArray | None:
+_ARROW_ERRORS = (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError, ValueError, OverflowError)
+
+
+def _direct(values: list[Any], duck_type: str) -> pa.Array | None:
+    """Values already of the type (ODK numbers, lists), or text Arrow can parse (Kobo answers)."""
+    target = ARROW_TYPES[duck_type]
+    lists = duck_type == "VARCHAR[]" and all(type(v) is list for v in values if v is not None)
+    if duck_type in ("BIGINT", "DOUBLE", "BOOLEAN") or lists:
+        try:  # (a str is a sequence to Arrow: text never goes to a list type here)
+            return pa.array(values, type=target)
+        except _ARROW_ERRORS:
+            pass
+    try:
+        text = pa.array(values, type=pa.string())  # fails on anything but text and None
+    except _ARROW_ERRORS:
+        return None
+    return text if duck_type == "VARCHAR" else _fast_cast(text, duck_type)
+
+
+def _fast_cast(column: pa.Array, duck_type: str) -> pa.Array | None:
     """Arrow-side conversion of a whole column; None when a value needs the value-by-value path."""
     target = ARROW_TYPES[duck_type]
     if column.type == target:
@@ -396,7 +451,7 @@ def _fast_cast(column: pa.ChunkedArray, duck_type: str) -> pa.ChunkedArray | Non
         if duck_type in ("BOOLEAN", "VARCHAR") and text == (duck_type == "BOOLEAN"):
             return None  # "yes"/"true" text and nested values need Python
         return column.cast(target)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+    except _ARROW_ERRORS:
         return None
 
 
@@ -526,15 +581,19 @@ class PageBuffer:
         self.emitted = False
 
     def add(self, records: list[dict[str, Any]]) -> None:
-        """Split one page into its tables (repeats → child tables) and type them."""
+        """Split one page into its tables (repeats → child tables, records.py) and type them."""
+        self.add_tables(records_to_tables(self.tables[""].name, records, key_field=self.key_field, sep="/"))
+
+    def add_tables(self, split: dict[str, list[dict[str, Any]]]) -> None:
+        """Type one page already split into rows per table (the root table first)."""
         root = self.tables[""]
         by_name = {t.name: t for t in self.tables.values()}
-        for name, rows in records_to_tables(root.name, records, key_field=self.key_field, sep="/").items():
+        for name, rows in split.items():
             if rows:
                 table = by_name.get(name) or self.tables.setdefault(f"?{name}", FormTable(name, {}, is_child=True))
                 warn = lambda msg: self.ctx.progress({"stream": root.name, "warning": msg})  # noqa: E731
                 self.parts.setdefault(name, []).append(table.to_arrow(rows, warn))
-        self.rows += len(records)
+        self.rows += len(split.get(root.name, ()))
 
     @property
     def full(self) -> bool:
@@ -562,3 +621,49 @@ class PageBuffer:
             self.emitted = True
         self.parts, self.rows = {}, 0
         return batches
+
+
+_DONE = object()
+
+
+def prefetched(items: Iterator[T], ctx: ReadContext, depth: int = 2) -> Iterator[T]:
+    """Run `items` (HTTP + JSON decoding of the next pages) ahead in a thread.
+
+    The server prepares and sends page n+1 while page n is typed and loaded; errors (AuthError, ...)
+    re-raise here, in the consumer. Stopping early (error, cancel, generator closed) stops the thread.
+    """
+    out: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: tuple[bool, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                out.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def work() -> None:
+        try:
+            for item in items:
+                if not put((True, item)):
+                    return
+            put((True, _DONE))
+        except BaseException as err:  # handed to the consumer, which re-raises it
+            put((False, err))
+
+    worker = threading.Thread(target=work, name="dalgo-prefetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            ok, item = out.get()
+            if not ok:
+                raise item
+            if item is _DONE:
+                return
+            ctx.check_cancelled()
+            yield item
+    finally:
+        stop.set()
+        worker.join(timeout=1.0)
