@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -12,7 +13,9 @@ import pytest
 from pipelines.connectors import get_connector
 from pipelines.connectors.base import Batch, ConfiguredStream, ReadContext, SyncMode
 from pipelines.connectors.kobo import KoboConnector, unique_stream_names
+from pipelines.duckdb_conn import connect
 from pipelines.errors import AuthError, BadInputError, TerminalError, TransientError
+from pipelines.ingest import run_sync
 from tests.fakes.kobo import TOKEN, FakeForm, KoboFake
 from tests.fakes.server import serve_app
 
@@ -254,3 +257,57 @@ def test_a_form_without_submissions_gives_an_empty_typed_table(
 def test_an_unknown_stream_is_a_clear_error(config: dict[str, Any], ctx: ReadContext) -> None:
     with pytest.raises(TerminalError, match="no deployed form for stream 'gone'"):
         read(config, ctx, stream="gone")
+
+
+NESTED_SURVEY = [
+    {"type": "begin_repeat", "name": "plots"},
+    {"type": "text", "name": "crop"},
+    {"type": "begin_repeat", "name": "visits"},
+    {"type": "date", "name": "visit_date"},
+    {"type": "end_repeat"},
+    {"type": "end_repeat"},
+]
+
+
+def test_a_repeat_inside_a_repeat_links_to_its_entry(fake: KoboFake, config: dict[str, Any], ctx: ReadContext) -> None:
+    form = fake.add_form(FakeForm("aNested06", "Plots", "2024-04-02T00:00:00Z", survey=NESTED_SURVEY))
+    visits = [{"plots/visits/visit_date": "2024-01-02"}, {"plots/visits/visit_date": "2024-01-09"}]
+    form.records = [
+        {
+            "_id": 7,
+            "_submission_time": "2024-02-01T00:00:00",
+            "plots": [{"plots/crop": "maize", "plots/visits": visits}, {"plots/crop": "beans"}],
+        }
+    ]
+    stream = next(s for s in KoboConnector().discover(config, ctx) if s.name == "plots")
+    assert stream.children == ["plots__plots", "plots__plots__visits"]
+    batches = read(config, ctx, stream="plots")
+    plots = rows(batches, "plots__plots")
+    assert [(p["crop"], p["_dalgo_parent_id"], p["_dalgo_row_id"]) for p in plots] == [
+        ("maize", "7", "7/plots[0]"),
+        ("beans", "7", None),
+    ]
+    dates = [(v["visit_date"].isoformat(), v["_dalgo_parent_id"]) for v in rows(batches, "plots__plots__visits")]
+    assert dates == [("2024-01-02", "7/plots[0]"), ("2024-01-09", "7/plots[0]")]
+
+
+def test_syncs_into_duckdb_and_resumes_without_duplicates(
+    fake: KoboFake, config: dict[str, Any], tmp_path: Path, extension_dir: Path
+) -> None:
+    con = connect(tmp_path / "warehouse.duckdb", extension_dir=extension_dir)
+    stream = ConfiguredStream(STREAM, SyncMode.incremental_dedup, cursor_field="_submission_time", primary_key=["_id"])
+    run_sync(KoboConnector(), config, [stream], con=con, schema="raw_kobo", ctx=ReadContext(), batch_id="b1")
+    fake.add_submissions(MAIN, 5)
+    result = run_sync(KoboConnector(), config, [stream], con=con, schema="raw_kobo", ctx=ReadContext(), batch_id="b2")
+    assert result.rows == 5
+    count, distinct = con.execute(f"SELECT count(*), count(DISTINCT _id) FROM raw_kobo.{STREAM}").fetchone() or (0, 0)
+    assert count == distinct == N + 5
+    members = con.execute(f"SELECT count(*) FROM raw_kobo.{STREAM}__members").fetchone()
+    assert members == (sum(i % 4 for i in range(N + 5)),)
+    types = dict(
+        con.execute(
+            f"SELECT column_name, data_type FROM information_schema.columns WHERE table_name = '{STREAM}'"
+        ).fetchall()
+    )
+    assert types["age"] == "BIGINT" and types["crops"] == "VARCHAR[]" and types["_submission_time"] == "TIMESTAMP"
+    con.close()

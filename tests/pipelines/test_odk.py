@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -12,7 +13,9 @@ import pytest
 from pipelines.connectors import get_connector
 from pipelines.connectors.base import Batch, ConfiguredStream, ReadContext, SyncMode
 from pipelines.connectors.odk import OdkCentralConnector
+from pipelines.duckdb_conn import connect
 from pipelines.errors import AuthError, BadInputError, ConfigError, TransientError
+from pipelines.ingest import run_sync
 from tests.fakes.odk import API_TOKEN, EMAIL, PASSWORD, OdkFake, make_submission
 from tests.fakes.server import serve_app
 
@@ -265,3 +268,29 @@ def test_a_malformed_cursor_names_the_stream_and_the_value(
 def test_an_unsupported_cursor_is_a_config_error(config: dict[str, Any], ctx: ReadContext) -> None:
     with pytest.raises(ConfigError, match="cannot sync incrementally on 'age'"):
         read(config, ctx, SyncMode.incremental_append, cursor="age")
+
+
+def test_syncs_into_duckdb_and_applies_deletions(
+    fake: OdkFake, config: dict[str, Any], tmp_path: Path, extension_dir: Path
+) -> None:
+    con = connect(tmp_path / "warehouse.duckdb", extension_dir=extension_dir)
+    stream = ConfiguredStream(
+        STREAM, SyncMode.incremental_dedup, cursor_field="_system_submission_date", primary_key=["_id"]
+    )
+    run_sync(OdkCentralConnector(), config, [stream], con=con, schema="raw_odk", ctx=ReadContext(), batch_id="b1")
+    gone = fake.delete(FORM, 11, "2024-02-01T10:00:00.000Z")
+    fake.add_submissions(FORM, 3)
+    run_sync(OdkCentralConnector(), config, [stream], con=con, schema="raw_odk", ctx=ReadContext(), batch_id="b2")
+    live = con.execute(
+        f"SELECT count(*), count(DISTINCT _id) FROM raw_odk.{STREAM} WHERE NOT _dalgo_deleted"
+    ).fetchone()
+    assert live == (N + 3 - 1, N + 3 - 1)
+    tombstone = con.execute(
+        f"SELECT respondent_name, _system_deleted_at FROM raw_odk.{STREAM} WHERE _id = ?", [gone]
+    ).fetchall()
+    assert tombstone == [(None, datetime(2024, 2, 1, 10, 0))]
+    orphans = con.execute(
+        f"SELECT count(*) FROM raw_odk.{STREAM}__members WHERE _dalgo_parent_id = ?", [gone]
+    ).fetchone()
+    assert orphans == (0,)  # the deleted submission's repeat rows went with it
+    con.close()
