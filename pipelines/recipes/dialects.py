@@ -84,7 +84,8 @@ def split_part(dialect: Dialect, value: exp.Expr, separator: str, index: int) ->
 
 
 def split_array(dialect: Dialect, value: exp.Expr, separator: str) -> exp.Expr:
-    """The value split on `separator` as an array; a NULL value gives a one-element array [NULL]."""
+    """The value split on `separator` as an array; NULL or empty text gives a one-element array [NULL]."""
+    value = exp.Nullif(this=value, expression=lit(""))
     if dialect == "duckdb":
         return template("duckdb", "COALESCE(STRING_SPLIT(__v, __s), [NULL])", v=value, s=lit(separator))
     if dialect == "postgres":
