@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 POLL_SECONDS = 0.05
+REPEAT_SECONDS = 0.2
 
 
 class CancelWatch:
@@ -41,17 +42,19 @@ class CancelWatch:
         self._done.set()
 
     def _watch(self) -> None:
+        while not self._event.wait(POLL_SECONDS):
+            if self._done.is_set():
+                return
+        with self._lock:
+            if not self._active:
+                return
+            self.cancelled = True
+            _set_async_exc(self._thread_id, KeyboardInterrupt)
+        # Keep interrupting until dbt returns: a node may start its query just after the first cancel.
         while not self._done.is_set():
-            if not self._event.wait(POLL_SECONDS):
-                continue
-            with self._lock:
-                if not self._active:
-                    return
-                self.cancelled = True
-                _set_async_exc(self._thread_id, KeyboardInterrupt)
             if self._on_cancel is not None:
                 self._on_cancel()
-            return
+            self._done.wait(REPEAT_SECONDS)
 
 
 def interrupt_running_queries() -> None:

@@ -104,7 +104,7 @@ class OrgDbtProject:
         """Write `models/<folder>/<name>.sql` and its `<name>.yml`; `replace` allows overwriting the same file."""
         check_model_name(name)
         target_dir = self.models_dir / _check_folder(folder)
-        existing = self._existing_names().get(name)
+        existing = self.resource_names().get(name)
         sql_path = target_dir / f"{name}.sql"
         if existing is not None and not (replace and existing == sql_path):
             raise ModelExists(
@@ -172,7 +172,7 @@ class OrgDbtProject:
                 return model
         raise ModelNotFound(f"No model named '{name}' in the dbt project", hint="Refresh the list of models")
 
-    def _existing_names(self) -> dict[str, Path]:
+    def resource_names(self) -> dict[str, Path]:
         """Model, seed and snapshot names: dbt refuses two resources with one name."""
         names = {m.name: m.path for m in self.list_models()}
         for folder, pattern in (("seeds", "*.csv"), ("snapshots", "*.sql")):

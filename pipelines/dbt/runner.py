@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.dbt.cancel import CancelWatch, interrupt_running_queries
+from pipelines.dbt.errors import DbtInvocationError
+from pipelines.dbt.lineage import LineageGraph
 from pipelines.dbt.profiles import DuckDBTarget, WarehouseTarget
 from pipelines.dbt.results import (
     NodeResult,
@@ -75,9 +77,18 @@ class DbtRunner:
         """Forget the parsed manifest; the next command parses again."""
         self._manifest, self._fingerprint = None, None
 
-    def parse(self) -> RunResult:
-        """Parse the project (always) and keep the manifest."""
-        return self._execute("parse", [], None, None, force_parse=True)
+    def parse(self, *, force: bool = True) -> RunResult:
+        """Parse the project and keep the manifest (`force=False`: only when a project file changed)."""
+        return self._execute("parse", [], None, None, force_parse=force)
+
+    def lineage(self) -> LineageGraph:
+        """Sources → models (→ exposures) of the current project files."""
+        result = self.parse(force=False)
+        if not result.success:
+            raise DbtInvocationError(
+                f"The dbt project does not parse: {result.error}", hint="Fix the file named in the message"
+            )
+        return LineageGraph.from_manifest(self._manifest)
 
     def run(
         self,
@@ -157,9 +168,11 @@ class DbtRunner:
         parsed = False
         if force or self._manifest is None or fingerprint != self._fingerprint:
             failure = self._parse(events)
-            if failure is not None or command == "parse":
-                return failure or RunResult("parse", success=True, parsed=True)
+            if failure is not None:
+                return failure
             self._fingerprint, parsed = fingerprint, True
+        if command == "parse":
+            return RunResult("parse", success=True, parsed=parsed)
         result = self._invoke(command, args, events)
         result.parsed = parsed
         return result
