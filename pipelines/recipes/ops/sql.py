@@ -64,7 +64,10 @@ class RawSqlConfig(OpConfig):
     @field_validator("sql")
     @classmethod
     def _single_select(cls, value: str) -> str:
-        parse_select(value, "duckdb")  # quick structural check; the real one runs with the config's dialect
+        try:
+            parse_select(value, "duckdb")  # structural check; compiling re-checks with the config's dialect
+        except StepConfigError as err:
+            raise ValueError(err.message) from err
         return value
 
 
