@@ -121,11 +121,12 @@ def run(home: Path | None = None, on_ready: Callable[..., None] | None = None) -
     _setup_logging(data_dir)
     runner = QtRunner()
     state = AppState(runner, default_store(data_dir), Preferences(data_dir / "desktop.json"))
+    server = EmbeddedServer(settings)
+    # Start the server first: its imports and migrations overlap with building the window.
+    runner.submit(server.start, lambda url: state.local_ready(ServerTarget.local(url, data_dir)), state.local_failed)
     window = QtMainWindow(state, on_ready=on_ready)
     window.show()
-    server = EmbeddedServer(settings)
     state.launch()
-    runner.submit(server.start, lambda url: state.local_ready(ServerTarget.local(url, data_dir)), state.local_failed)
     try:
         return qt_app.exec()
     finally:

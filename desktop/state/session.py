@@ -147,11 +147,11 @@ class AppState:
         client = self._new_client(target)
         self.me, self.org, self._remember_as = None, None, None
         self.target_changed.emit(target)
-        remembered = self.credentials.load(target.key)
         self._set_busy(True)
 
         def work() -> tuple[Screen, Me | None, str]:
             version = client.health().version
+            remembered = self.credentials.load(target.key)  # a keyring may block (unlock prompt): not on the UI thread
             if client.setup_status().needs_setup:
                 return Screen.onboarding, None, version
             if remembered is None:
@@ -183,20 +183,35 @@ class AppState:
         self.submit(work, done, failed)
 
     # --- signing in and out -------------------------------------------------------------------------
-    def setup(self, email: str, password: str, confirm: str, org_name: str, remember: bool = True) -> None:
-        """First run: create the first admin account and organisation."""
+    def setup(
+        self,
+        email: str,
+        password: str,
+        confirm: str,
+        org_name: str,
+        remember: bool = True,
+        failed: Failed | None = None,
+    ) -> None:
+        """First run: create the first admin account and organisation; `failed` also hears a refusal."""
         problem = _missing(email=email, password=password, organisation=org_name) or _mismatch(password, confirm)
         if problem:
             self.banner.show(problem, Level.error)
             return
         client = self._require_client()
+        if client is None:
+            return
         self._start_auth(email.strip() if remember else None)
 
         def work() -> Me:
             client.setup(email.strip(), password, org_name.strip())
             return client.me()
 
-        self.submit(work, self._signed_in, self._auth_failed)
+        def refused(err: BaseException) -> None:
+            self._auth_failed(err)
+            if failed:
+                failed(err)
+
+        self.submit(work, self._signed_in, refused)
 
     def check_new_account(self, email: str, password: str, confirm: str) -> bool:
         """Onboarding step 1: say what is missing before moving on (the server judges strength)."""
@@ -215,6 +230,8 @@ class AppState:
             self.banner.show(problem, Level.error)
             return
         client = self._require_client()
+        if client is None:
+            return
         self._start_auth(email.strip() if remember else None)
 
         def work() -> Me:
@@ -232,6 +249,8 @@ class AppState:
             self.banner.show(problem, Level.error)
             return
         client = self._require_client()
+        if client is None:
+            return
         self._start_auth(None)
 
         def work() -> tuple[str, Me]:
@@ -249,9 +268,12 @@ class AppState:
 
         self.submit(work, done, self._auth_failed)
 
-    def _require_client(self) -> DalgoClient:
+    def _require_client(self) -> DalgoClient | None:
+        """The client, or None after telling the user there is no server yet (the local one failed to start)."""
         if self.client is None:
-            raise RuntimeError("no server connected yet")
+            self.banner.show(
+                "Not connected to a server yet: connect to a hosted server, or restart Dalgo.", Level.error
+            )
         return self.client
 
     def _start_auth(self, remember_as: str | None) -> None:
@@ -327,6 +349,8 @@ class AppState:
     def refresh_me(self, prefer_org: str | None = None) -> None:
         """Reload my memberships (after joining or creating an org) and keep the active org when I still can."""
         client = self._require_client()
+        if client is None:
+            return
 
         def done(me: Me) -> None:
             self.me = me
@@ -345,6 +369,8 @@ class AppState:
             self.banner.show(problem, Level.error)
             return
         client = self._require_client()
+        if client is None:
+            return
         self.submit(
             lambda: client.request_password_reset(email.strip()), lambda text: self.banner.show(text, Level.info)
         )
@@ -355,6 +381,8 @@ class AppState:
             self.banner.show(problem, Level.error)
             return
         client = self._require_client()
+        if client is None:
+            return
 
         def done(_: object) -> None:
             self.banner.show("Your password was changed. Sign in with the new one.", Level.success)
@@ -369,6 +397,8 @@ class AppState:
             self.banner.show(problem, Level.error)
             return
         client = self._require_client()
+        if client is None:
+            return
 
         def done(_: object) -> None:
             self.banner.show("Password changed. Your other sign-ins were ended.", Level.success)
@@ -384,6 +414,8 @@ class AppState:
             self.banner.show(problem, Level.error)
             return
         client = self._require_client()
+        if client is None:
+            return
 
         def done(org: Any) -> None:
             self.refresh_me(prefer_org=org.slug)

@@ -67,8 +67,8 @@ class QtLogin(QWidget):
         self.email.setText(self.state.last_email)
 
     def _screen_changed(self, screen: Screen) -> None:
+        self.password.clear()  # never keep a password around longer than the sign-in
         if screen == Screen.login:
-            self.password.clear()
             (self.password if self.email.text() else self.email).setFocus()
 
     def _busy(self, busy: bool) -> None:

@@ -67,6 +67,7 @@ class QtMainWindow(QMainWindow):
         layout.addWidget(self.screens, 1)
         self.setCentralWidget(central)
         state.screen_changed.connect(self._show_screen)
+        state.org_changed.connect(lambda m: self.setWindowTitle(f"Dalgo — {m.org.name}" if m else "Dalgo"))
         self._show_screen(state.screen)
 
     def _show_screen(self, screen: Screen) -> None:

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.state.session import AppState
+from desktop.state.session import AppState, Screen
 from desktop.ui.qt_server_switch import QtServerSwitch
 from desktop.ui.qt_theme import brand, card, centered, label, restyle, set_kind
 
@@ -53,6 +53,7 @@ class QtOnboarding(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(screen)
         state.busy_changed.connect(self._busy)
+        state.screen_changed.connect(self._screen_changed)
         self._go(0)
 
     def _account_page(self) -> QWidget:
@@ -140,7 +141,13 @@ class QtOnboarding(QWidget):
             self.confirm.text(),
             self.org_name.text(),
             self.remember.isChecked(),
+            failed=lambda _err: self._go(0),  # the server judged the account (weak password, bad email)
         )
+
+    def _screen_changed(self, screen: Screen) -> None:
+        if screen != Screen.onboarding:  # done or left: do not keep the password in a widget
+            self.password.clear()
+            self.confirm.clear()
 
     def _busy(self, busy: bool) -> None:
         self.finish_button.setEnabled(not busy)

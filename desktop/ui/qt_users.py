@@ -146,6 +146,8 @@ class QtUsersPage(QWidget):
         pending.setContentsMargins(0, 8, 0, 0)
         pending.setSpacing(8)
         pending.addWidget(self.pending_title)
+        self.no_invitations = label("No pending invitations. Invited people appear here until they join.", "Muted")
+        pending.addWidget(self.no_invitations)
         pending.addWidget(self.invitations)
         pending.addLayout(invite_actions)
         layout = QVBoxLayout(self)
@@ -179,7 +181,9 @@ class QtUsersPage(QWidget):
         self._selection_changed()
 
     def _fill_members(self) -> None:
+        keep = self.selected_member()
         rows = self.model.rows()
+        self.members.clearSelection()
         self.members.setRowCount(len(rows))
         for r, member in enumerate(rows):
             email = member.email + ("  (you)" if self.model.is_me(member) else "")
@@ -190,6 +194,10 @@ class QtUsersPage(QWidget):
         column = [key for key, _t in MEMBER_COLUMNS].index(self.model.sort_key)
         order = Qt.SortOrder.DescendingOrder if self.model.sort_desc else Qt.SortOrder.AscendingOrder
         self.members.horizontalHeader().setSortIndicator(column, order)
+        if keep is not None:  # the same person stays selected after a sort or reload, never the same row index
+            ids = [m.id for m in rows]
+            if keep.id in ids:
+                self.members.selectRow(ids.index(keep.id))
 
     def _fill_invitations(self) -> None:
         items = self.model.invitations
@@ -198,11 +206,13 @@ class QtUsersPage(QWidget):
             for c, text in enumerate((inv.email, roles.label(inv.role), inv.code, f"{inv.expires_at:%d %b %Y}")):
                 self.invitations.setItem(r, c, QTableWidgetItem(text))
         self.pending_title.setText(f"Pending invitations ({len(items)})")
+        self.invitations.setVisible(bool(items))
+        self.no_invitations.setVisible(not items)
 
     def selected_member(self) -> Member | None:
-        row = self.members.currentRow()
-        rows = self.model.rows()
-        return rows[row] if 0 <= row < len(rows) and self.members.selectionModel().hasSelection() else None
+        selected = self.members.selectedItems()
+        member_id = selected[0].data(Qt.ItemDataRole.UserRole) if selected else None
+        return next((m for m in self.model.members if m.id == member_id), None)
 
     def selected_invitation(self) -> Invitation | None:
         row = self.invitations.currentRow()

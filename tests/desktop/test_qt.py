@@ -245,3 +245,42 @@ def test_change_password_from_the_user_menu(qtbot: QtBot, admin: DalgoClient, wi
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=WAIT)
     assert window.banner.text.text().startswith("Password changed")
     DalgoClient(admin.base_url).login(ADMIN, "harbour-lantern-31")
+
+
+def test_a_weak_password_sends_onboarding_back_to_the_account_step(qtbot: QtBot, window: QtMainWindow) -> None:
+    qtbot.waitUntil(lambda: window.screens.currentWidget() is window.onboarding, timeout=WAIT)
+    page = window.onboarding
+    qtbot.keyClicks(page.email, ADMIN)
+    qtbot.keyClicks(page.password, "password12")
+    qtbot.keyClicks(page.confirm, "password12")
+    click(qtbot, page.next_button)
+    qtbot.keyClicks(page.org_name, "Sunrise Health")
+    click(qtbot, page.finish_button)
+    qtbot.waitUntil(lambda: page.pages.currentIndex() == 0, timeout=WAIT)
+    assert "too weak" in window.banner.text.text() or "common" in window.banner.text.text()
+    assert window.state.screen == Screen.onboarding and page.email.text() == ADMIN
+    assert DalgoClient(window.state.target.url).setup_status().needs_setup  # type: ignore[union-attr]
+
+
+def test_sorting_the_member_list_keeps_the_selected_person(
+    qtbot: QtBot, admin: DalgoClient, window: QtMainWindow
+) -> None:
+    invite_and_join(admin, "zed@example.org", "member")
+    invite_and_join(admin, "amy@example.org", "analyst")
+    sign_in(qtbot, window, ADMIN)
+    qtbot.waitUntil(lambda: window.state.screen == Screen.main, timeout=WAIT)
+    page = window.shell.users_page
+    click(qtbot, window.shell.nav["users"])
+    qtbot.waitUntil(lambda: page.members.rowCount() == 3, timeout=WAIT)
+    assert [page.members.item(r, 0).text() for r in range(3)] == [
+        "amy@example.org",
+        f"{ADMIN}  (you)",
+        "zed@example.org",
+    ]
+    page.members.selectRow(2)
+    assert page.remove_button.isEnabled()
+    page.members.horizontalHeader().sectionClicked.emit(0)  # click on "Email": now Z→A
+    assert page.members.item(0, 0).text() == "zed@example.org"
+    assert page.selected_member() is not None and page.selected_member().email == "zed@example.org"  # type: ignore[union-attr]
+    page.members.selectRow(1)  # yourself: no role change, no removal
+    assert not page.remove_button.isEnabled() and not page.change_role_button.isEnabled()
