@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from desktop.state.server import ServerTarget
@@ -34,7 +35,7 @@ class QtServerSwitch(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
         layout.addWidget(self.where)
-        layout.addWidget(self.toggle)
+        layout.addWidget(self.toggle, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.url_row)
         state.target_changed.connect(self._target_changed)
         if state.prefs.hosted_urls:
