@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QPushButton, QTableWidget
 from pytestqt.qtbot import QtBot
 
 from desktop.client import DalgoClient
@@ -41,6 +41,12 @@ def window(qtbot: QtBot, url: str, dalgo_home: Path) -> Iterator[QtMainWindow]:
     state.local_ready(ServerTarget.local(url, dalgo_home))
     yield win
     runner.wait()
+
+
+def cell(table: QTableWidget, row: int, column: int) -> str:
+    item = table.item(row, column)
+    assert item is not None, (row, column)
+    return item.text()
 
 
 def click(qtbot: QtBot, button: QPushButton) -> None:
@@ -116,7 +122,7 @@ def test_switching_org_in_the_top_bar_changes_the_users_list(
     combo.setCurrentIndex(index)
     combo.activated.emit(index)
     qtbot.waitUntil(lambda: table.rowCount() == 3, timeout=WAIT)
-    emails = {table.item(r, 0).text() for r in range(3)}
+    emails = {cell(table, r, 0) for r in range(3)}
     assert emails == {f"{ADMIN}  (you)", "beta.one@example.org", "beta.two@example.org"}
     assert "Beta Office" in shell.users_page.intro.text()
     assert window.state.client.tokens is tokens  # type: ignore[union-attr]  # no new sign-in
@@ -147,7 +153,7 @@ def test_invite_code_is_shown_then_accepted_by_a_second_user(
     assert QGuiApplication.clipboard().text() == code
     code_dialog.accept()
     qtbot.waitUntil(lambda: page.invitations.rowCount() == 1, timeout=WAIT)
-    assert page.invitations.item(0, 2).text() == code
+    assert cell(page.invitations, 0, 2) == code
 
     window.shell.topbar.log_out.trigger()
     qtbot.waitUntil(lambda: window.state.screen == Screen.login, timeout=WAIT)
@@ -178,7 +184,7 @@ def test_admin_reset_code_lets_a_member_set_a_new_password(
     page = window.shell.users_page
     click(qtbot, window.shell.nav["users"])
     qtbot.waitUntil(lambda: page.members.rowCount() == 2, timeout=WAIT)
-    row = next(r for r in range(2) if page.members.item(r, 0).text() == "forgetful@example.org")
+    row = next(r for r in range(2) if cell(page.members, r, 0) == "forgetful@example.org")
     page.members.selectRow(row)
     click(qtbot, page.reset_button)
     qtbot.waitUntil(lambda: isinstance(page.dialog, QtCodeDialog), timeout=WAIT)
@@ -272,7 +278,7 @@ def test_sorting_the_member_list_keeps_the_selected_person(
     page = window.shell.users_page
     click(qtbot, window.shell.nav["users"])
     qtbot.waitUntil(lambda: page.members.rowCount() == 3, timeout=WAIT)
-    assert [page.members.item(r, 0).text() for r in range(3)] == [
+    assert [cell(page.members, r, 0) for r in range(3)] == [
         "amy@example.org",
         f"{ADMIN}  (you)",
         "zed@example.org",
@@ -280,7 +286,7 @@ def test_sorting_the_member_list_keeps_the_selected_person(
     page.members.selectRow(2)
     assert page.remove_button.isEnabled()
     page.members.horizontalHeader().sectionClicked.emit(0)  # click on "Email": now Z→A
-    assert page.members.item(0, 0).text() == "zed@example.org"
+    assert cell(page.members, 0, 0) == "zed@example.org"
     assert page.selected_member() is not None and page.selected_member().email == "zed@example.org"  # type: ignore[union-attr]
     page.members.selectRow(1)  # yourself: no role change, no removal
     assert not page.remove_button.isEnabled() and not page.change_role_button.isEnabled()

@@ -192,7 +192,7 @@ def test_invite_hands_over_a_code_that_a_second_user_accepts(headless: AppState,
     assert second.screen == Screen.main
     assert second.me is not None and second.me.email == "field@example.org"
     assert second.org is not None and (second.org.org.name, second.org.role) == ("Alpha Office", "analyst")
-    assert "Welcome to Alpha Office" in second.banner.notice.text  # type: ignore[union-attr]
+    assert "Welcome to Alpha Office" in second.banner.notice.text
     assert not second.can("users:manage") and second.can("users:read") and not second.can("orgs:create")
 
 
