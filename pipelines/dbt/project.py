@@ -113,10 +113,8 @@ class OrgDbtProject:
             )
         yml_text = _schema_yml_text(name, schema_yml) if schema_yml is not None else None
         target_dir.mkdir(parents=True, exist_ok=True)
-        if yml_text is not None:
+        if yml_text is not None:  # without one, a yml the user wrote next to the model stays
             write_text_if_changed(target_dir / f"{name}.yml", yml_text)
-        else:
-            (target_dir / f"{name}.yml").unlink(missing_ok=True)
         write_text_if_changed(sql_path, sql if sql.endswith("\n") else sql + "\n")
         return sql_path
 

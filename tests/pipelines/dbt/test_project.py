@@ -169,3 +169,11 @@ def test_eject_moves_a_recipe_model_to_sql(project: OrgDbtProject) -> None:
     assert moved == project.models_dir / "sql" / "clean_visits.sql"
     assert not (project.models_dir / "recipes" / "clean_visits.sql").exists()
     assert project.read_model("clean_visits").schema_yml == {"name": "clean_visits", "description": "from a recipe"}
+
+
+def test_rewriting_a_sql_model_keeps_the_yml_the_user_wrote_for_it(project: OrgDbtProject) -> None:
+    project.write_sql_model("my_report", "select 1 as x")
+    yml = project.models_dir / "sql" / "my_report.yml"
+    yml.write_text("version: 2\nmodels:\n  - name: my_report\n    description: Monthly report\n")
+    project.write_sql_model("my_report", "select 2 as x", replace=True)
+    assert project.read_model("my_report").schema_yml == {"name": "my_report", "description": "Monthly report"}
