@@ -13,6 +13,7 @@ the state (the highest cursor committed), which file connectors use to read only
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from collections.abc import Iterator
@@ -44,7 +45,7 @@ class StreamResult:
     state: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return dataclasses.asdict(self)
 
 
 @dataclass
@@ -54,29 +55,23 @@ class SyncResult:
     batch_id: str
     schema: str
     streams: dict[str, StreamResult] = field(default_factory=dict)
+    rows: int = 0  # all streams, main tables
+    tables_written: list[str] = field(default_factory=list)
     schema_changes: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     elapsed: float = 0.0
 
-    @property
-    def rows(self) -> int:
-        return sum(result.rows for result in self.streams.values())
-
-    @property
-    def tables_written(self) -> list[str]:
-        return [table for result in self.streams.values() for table in result.tables]
+    def add(self, result: StreamResult, changes: list[SchemaChange]) -> None:
+        self.streams[result.stream] = result
+        self.rows += result.rows
+        self.tables_written.extend(table for table in result.tables if table not in self.tables_written)
+        self.schema_changes.extend(change.as_dict() for change in _unique(changes))
+        self.warnings.extend(result.warnings)
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "batch_id": self.batch_id,
-            "schema": self.schema,
-            "streams": {name: result.as_dict() for name, result in self.streams.items()},
-            "rows": self.rows,
-            "tables_written": self.tables_written,
-            "schema_changes": self.schema_changes,
-            "warnings": self.warnings,
-            "elapsed": self.elapsed,
-        }
+        data = dataclasses.asdict(self)
+        data["elapsed"] = round(self.elapsed, 3)
+        return data
 
 
 def run_sync(
@@ -99,9 +94,7 @@ def run_sync(
         for configured in streams:
             ctx.check_cancelled()
             job = _StreamJob(connector, config, configured, con, schema, ctx, batch_id, loaded_at, watcher)
-            result.streams[configured.name] = job.run()
-            result.schema_changes.extend(change.as_dict() for change in _unique(job.changes))
-            result.warnings.extend(job.result.warnings)
+            result.add(job.run(), job.changes)
     result.elapsed = time.monotonic() - started
     return result
 

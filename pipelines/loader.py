@@ -120,7 +120,8 @@ def evolve_table(con: duckdb.DuckDBPyConnection, sql_name: str, label: str, stag
     for name, incoming in staged.columns.items():
         if name not in existing:
             con.execute(f"ALTER TABLE {sql_name} ADD COLUMN {quote_ident(name)} {incoming}")
-            changes.append(SchemaChange(label, "added", name, None, incoming, f"New column '{name}' ({incoming})"))
+            if name not in SYSTEM_COLUMNS:
+                changes.append(SchemaChange(label, "added", name, None, incoming, f"New column '{name}' ({incoming})"))
         elif name not in staged.null_columns:
             change = _widen_column(con, sql_name, label, name, existing[name], incoming)
             changes.extend([change] if change else [])

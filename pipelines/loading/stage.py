@@ -158,12 +158,12 @@ class CancelWatcher:
         self._thread.join()
 
     def _watch(self) -> None:
-        while not self._stop.is_set():
-            if self._event.wait(0.1):
+        # waits on the stop event, so the end of a sync never waits for a poll interval
+        while not self._stop.wait(0.05):
+            if self._event.is_set():
                 with self._lock:
                     if self._armed:
                         self._con.interrupt()
-                self._stop.wait(0.1)
 
     @contextmanager
     def armed(self) -> Iterator[None]:
