@@ -7,6 +7,7 @@ import os
 import shutil
 import threading
 
+from pipelines.dbt.results import RunResult
 from pipelines.dbt.runner import NodeProgress
 from tests.pipelines.dbt.conftest import TEMPLATE, DuckOrg
 from tests.pipelines.dbt.macro_cases import MODELS, check_macro_results
@@ -142,34 +143,59 @@ def test_manifest_stays_warm_until_a_project_file_changes(duck_org: DuckOrg) -> 
     assert duck_org.query("select v from analytics.warm_a") == [(2,)]
 
 
-def test_cancel_stops_the_running_model_and_what_depends_on_it(duck_org: DuckOrg) -> None:
+def test_cancel_from_another_thread_stops_the_running_model_and_its_children(duck_org: DuckOrg) -> None:
     project, runner = duck_org.project, duck_org.runner
     project.write_sql_model(
         "slow_cancel", "select count(*) as n from range(200000) a, range(200000) b where (a.range * b.range) % 7 = 3"
     )
     project.write_sql_model("after_slow", "select * from {{ ref('slow_cancel') }}")
-    cancel = threading.Event()
+    cancel, started = threading.Event(), threading.Event()
     seen: list[NodeProgress] = []
+    outcome: list[RunResult] = []
 
     def progress(event: NodeProgress) -> None:
         seen.append(event)
         if event.event == "start" and event.name == "slow_cancel":
-            cancel.set()
+            started.set()
 
+    # As the server does: the run happens in a worker thread, the cancel request arrives on another.
+    worker = threading.Thread(
+        target=lambda: outcome.append(runner.run(["slow_cancel+"], cancel_event=cancel, progress=progress))
+    )
     try:
-        result = runner.run(["slow_cancel+"], cancel_event=cancel, progress=progress)
+        worker.start()
+        assert started.wait(120)
+        cancel.set()
+        worker.join(120)
     finally:
         project.delete_model("after_slow")
         project.delete_model("slow_cancel")
 
+    assert not worker.is_alive() and len(outcome) == 1
+    result = outcome[0]
     assert result.cancelled and not result.success
     assert result.node("slow_cancel").status == "cancelled"
     assert all(n.status != "success" for n in result.nodes)
     assert [(e.event, e.name) for e in seen][:1] == [("start", "slow_cancel")]
-    assert duck_org.query("select count(*) from duckdb_tables() where table_name in ('slow_cancel', 'after_slow')") == [
-        (0,)
-    ]
+    tables = "select count(*) from duckdb_tables() where table_name in ('slow_cancel', 'after_slow')"
+    assert duck_org.query(tables) == [(0,)]
     assert runner.run(["run_totals"]).success  # dbt still works after a cancel
+
+
+def test_runs_from_two_threads_are_serialised(duck_org: DuckOrg) -> None:
+    duck_org.project.write_sql_model("twin_a", "select 1 as a")
+    duck_org.project.write_sql_model("twin_b", "select 2 as b")
+    results: list[RunResult] = []
+    threads = [
+        threading.Thread(target=lambda name=name: results.append(duck_org.runner.run([name])))
+        for name in ("twin_a", "twin_b")
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert sorted((r.success, [n.name for n in r.nodes]) for r in results) == [(True, ["twin_a"]), (True, ["twin_b"])]
+    assert duck_org.query("select a, b from analytics.twin_a, analytics.twin_b") == [(1, 2)]
 
 
 def test_seed_runs_from_the_project_folder(duck_org: DuckOrg) -> None:
