@@ -1,4 +1,4 @@
-"""Benchmark: KoboToolbox ingest vs plain paging of the same Kobo-like fake (goal: app ≥ 0.5× plain).
+"""Benchmark: KoboToolbox ingest vs plain paging of the same Kobo-like fake (goal: app >= 0.5x plain).
 
 The fake KPI API v2 server (tests/fakes/kobo.py) runs in its own process — a real Kobo is another
 machine — with 100k submissions (repeats, select_multiple, attachments) served 1000 per page.
@@ -27,12 +27,12 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pipelines.connectors.base import ConfiguredStream, ReadContext, SyncMode  # noqa: E402
-from pipelines.connectors.kobo import KoboConnector  # noqa: E402
-from pipelines.duckdb_conn import connect  # noqa: E402
-from pipelines.ingest import run_sync  # noqa: E402
-from tests.fakes.kobo import TOKEN, KoboFake  # noqa: E402
-from tests.fakes.server import serve_app  # noqa: E402
+from pipelines.connectors.base import ConfiguredStream, ReadContext, SyncMode
+from pipelines.connectors.kobo import KoboConnector
+from pipelines.duckdb_conn import connect
+from pipelines.ingest import run_sync
+from tests.fakes.kobo import TOKEN, KoboFake
+from tests.fakes.server import serve_app
 
 STREAM = "household_survey"
 UID = "aHouseholdSurvey01"
@@ -52,7 +52,7 @@ def plain_paging(url: str) -> int:
     count = 0
     with httpx.Client(headers={"Authorization": f"Token {TOKEN}"}, timeout=60) as client:
         next_url: str | None = f"{url}/api/v2/assets/{UID}/data/"
-        params: dict[str, object] | None = {"format": "json", "limit": 1000, "sort": SORT}
+        params: dict[str, str | int] | None = {"format": "json", "limit": 1000, "sort": SORT}
         while next_url:
             page = client.get(next_url, params=params).json()
             count += len(page["results"])
