@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.dbt.cancel import CancelWatch, interrupt_running_queries
-from pipelines.dbt.errors import DbtInvocationError
+from pipelines.dbt.errors import DbtInvocationError, DbtProjectError
 from pipelines.dbt.lineage import LineageGraph
 from pipelines.dbt.profiles import DuckDBTarget, WarehouseTarget
 from pipelines.dbt.results import (
@@ -141,6 +141,8 @@ class DbtRunner:
         force_parse: bool = False,
     ) -> RunResult:
         started = time.perf_counter()
+        if not (self.project_dir / "dbt_project.yml").is_file():
+            raise DbtProjectError(f"No dbt project at {self.project_dir}", hint="Open the Transform page to create it")
         events = _EventCollector(progress)
         with self._lock, _PROCESS_LOCK, _project_context(self.project_dir, self._env()):
             watch = CancelWatch(cancel_event, on_cancel=interrupt_running_queries) if cancel_event else None

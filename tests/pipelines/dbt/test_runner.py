@@ -6,9 +6,13 @@ import json
 import os
 import shutil
 import threading
+from pathlib import Path
 
+import pytest
+
+from pipelines.dbt.errors import DbtProjectError
 from pipelines.dbt.results import RunResult
-from pipelines.dbt.runner import NodeProgress
+from pipelines.dbt.runner import DbtRunner, NodeProgress
 from tests.pipelines.dbt.conftest import TEMPLATE, DuckOrg
 from tests.pipelines.dbt.macro_cases import MODELS, check_macro_results
 
@@ -215,3 +219,9 @@ def test_compile_returns_the_sql_dbt_would_run(duck_org: DuckOrg) -> None:
     sql = result.compiled[result.node("compiled_one").unique_id]
     assert '"warehouse"."raw_survey"."visits"' in sql and "{{" not in sql
     assert duck_org.query("select count(*) from duckdb_tables() where table_name = 'compiled_one'") == [(0,)]
+
+
+def test_a_missing_project_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(DbtProjectError, match="No dbt project") as err:
+        DbtRunner(tmp_path / "nowhere").run()
+    assert err.value.hint
