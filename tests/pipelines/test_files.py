@@ -187,6 +187,31 @@ def test_bad_bytes_after_the_sample_switch_to_windows_1252(
     assert any("Windows-1252" in warning for warning in result.warnings)
 
 
+def test_bad_bytes_past_the_sniffer_sample_are_found_by_the_scan(
+    uploads: Path, ctx: ReadContext, con: duckdb.DuckDBPyConnection
+) -> None:
+    data = ("id,name\n" + "".join(f"{i},n{i}\n" for i in range(1, 60_000))).encode() + "60000,Zoë “late”\n".encode(
+        "cp1252"
+    )
+    result = sync(con, CsvConnector(), {"upload_id": upload(uploads, "deep.csv", data)}, ctx, "deep")
+    assert rows(con, f"SELECT count(*), max(name) FILTER (WHERE id = 60000) FROM {SCHEMA}.deep") == [
+        (60_000, "Zoë “late”")
+    ]
+    assert any("line 60001" in w and "Windows-1252" in w for w in result.warnings)  # DuckDB rejected it mid-scan
+
+
+def test_latin1_with_a_windows_quote_far_down_is_read_as_windows_1252(
+    uploads: Path, ctx: ReadContext, con: duckdb.DuckDBPyConnection
+) -> None:
+    data = (
+        "id,name\n1,é\n".encode("latin-1")
+        + "".join(f"{i},n\n" for i in range(2, 30_000)).encode()
+        + b"30000,\x93q\x94\n"
+    )
+    sync(con, CsvConnector(), {"upload_id": upload(uploads, "w.csv", data)}, ctx, "w")
+    assert rows(con, f"SELECT name FROM {SCHEMA}.w WHERE id IN (1, 30000) ORDER BY id") == [("é",), ("“q”",)]
+
+
 def test_ragged_rows_are_kept_and_reported(uploads: Path, ctx: ReadContext, con: duckdb.DuckDBPyConnection) -> None:
     text = "id,name,score\n1,a,10\n2,b\n3,c,30,EXTRA\n" + "".join(f"{i},n,{i}\n" for i in range(4, 100))
     result = sync(con, CsvConnector(), {"upload_id": upload(uploads, "ragged.csv", text)}, ctx, "ragged")
@@ -390,6 +415,9 @@ def make_workbook(path: Path) -> None:
         ws.append([i, i * 1.5, "x", f"p{i}", dt.datetime(2024, 2, 1) + dt.timedelta(days=i)])
     ws.merge_cells("A3:C3")
     ws.merge_cells("D3:E3")
+    for row in range(41, 1101):
+        ws.cell(row=row, column=1, value=row)
+    ws.cell(row=1100, column=8, value="late note")  # right of everything sampled, below the sample
     other = wb.create_sheet("Staff List")
     other.append(["Staff ID", "Joined", "Active"])
     other.append([1, dt.date(2020, 5, 1), True])
@@ -422,7 +450,8 @@ def test_excel_sheets_headers_and_types(
         (3, "100.5", dt.datetime(2024, 1, 2, 3, 4)),
         (4, "n/a", dt.datetime(2024, 1, 3)),
     ]
-    assert rows(con, f"SELECT count(*) FROM {SCHEMA}.household_survey") == [(32,)]
+    assert rows(con, f"SELECT count(*), count(column_8) FROM {SCHEMA}.household_survey") == [(32 + 1060, 1)]
+    assert rows(con, f"SELECT column_8 FROM {SCHEMA}.household_survey WHERE column_8 IS NOT NULL") == [("late note",)]
     assert originals(con, "household_survey")["respondent_name"] == "Respondent_Name"
 
     sync(con, ExcelConnector(), config, ctx, "staff_list")

@@ -8,6 +8,7 @@ converted once, chunk by chunk (never the whole file in memory), into a hidden f
 from __future__ import annotations
 
 import codecs
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ SAMPLE_BYTES = 1 << 16
 ENCODINGS = ["auto", "utf-8", "utf-16", "latin-1", "windows-1252"]
 _CHUNK = 1 << 20
 _C1 = bytes(range(0x80, 0xA0))
+_C1_RE = re.compile(rb"[\x80-\x9f]")
 
 
 def _latin1_fallback(err: UnicodeError) -> tuple[str, int]:
@@ -54,7 +56,10 @@ CP1252 = Encoding("Windows-1252", None, "cp1252")
 def detect(path: Path, head: bytes, requested: str) -> Encoding:
     """The encoding to read `path` with; a clear BadInputError when the requested one cannot be right."""
     if requested == "auto":
-        return _guess(head)
+        guess = _guess(head)
+        # DuckDB's Latin-1 refuses bytes 0x80-0x9F; one later in the file (a Windows curly quote) would fail
+        # the whole load, so look for them (C-speed regex over 1 MB chunks) before trusting Latin-1
+        return CP1252 if guess == LATIN1 and _has_c1(path) else guess
     if requested == "utf-8":
         _require_utf8(path, head)
         return UTF8
@@ -65,6 +70,14 @@ def detect(path: Path, head: bytes, requested: str) -> Encoding:
     if requested == "windows-1252":
         return CP1252
     raise BadInputError(f"Unknown encoding '{requested}'", hint=f"use one of: {', '.join(ENCODINGS)}")
+
+
+def _has_c1(path: Path) -> bool:
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            if _C1_RE.search(chunk):
+                return True
+    return False
 
 
 def _guess(head: bytes) -> Encoding:

@@ -30,6 +30,7 @@ from pipelines.naming import normalise_columns
 
 SAMPLE_ROWS = 1000
 HEADER_SEARCH_ROWS = 30
+MAX_COLUMNS = 16_384  # Excel's own limit (XFD)
 _MERGE = re.compile(rb'<mergeCell ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
 _EXCEL_EPOCH = "TIMESTAMP '1899-12-30 00:00:00'"
 _ARROW_TYPES = {
@@ -61,6 +62,7 @@ class SheetPlan:
     originals: dict[str, str]
     kinds: dict[str, str]  # name -> datetime|date|time|bool|int|float|text|empty, from the sample
     sample: list[list[Any]] = field(default_factory=list)
+    seen_width: int = 0  # columns with a header or sampled data; the rest only exist in the sheet's dimension
 
 
 def open_workbook(path: Path) -> Any:
@@ -103,14 +105,22 @@ def plan_sheets(path: Path, workbook: Any, *, header_row: int = 0) -> list[Sheet
         if any(value is not None for row in rows for value in row):
             # openpyxl's read-only sheets do not expose merged cells; the sheet's XML part does
             merges = _merges(path, getattr(ws, "_worksheet_path", None))
-            plans.append(_plan_sheet(ws.title, stream, rows, merges, header_row))
+            plan = _plan_sheet(ws.title, stream, rows, merges, header_row, getattr(ws, "max_column", None))
+            plans.append(plan)
     return plans
 
 
 def _plan_sheet(
-    sheet: str, stream: str, rows: list[list[Any]], merges: list[tuple[int, int, int, int]], header_row: int
+    sheet: str,
+    stream: str,
+    rows: list[list[Any]],
+    merges: list[tuple[int, int, int, int]],
+    header_row: int,
+    dimension_width: int | None,
 ) -> SheetPlan:
-    width = max((_last_filled(row) for row in rows), default=0)
+    seen = max((_last_filled(row) for row in rows), default=0)
+    # values may sit right of everything sampled, further down: read up to the sheet's declared width too
+    width = max(seen, min(dimension_width or 0, MAX_COLUMNS))
     rows = [(row + [None] * width)[:width] for row in rows]
     header = header_row - 1 if 0 < header_row <= len(rows) else _header_row(rows, width, merges)
     if header is None:
@@ -124,7 +134,7 @@ def _plan_sheet(
     sample = rows[data_start : data_start + SAMPLE_ROWS]
     kinds = {name: _kind([row[i] for row in sample]) for i, name in enumerate(names)}
     originals = dict(zip(names, raw, strict=True))
-    return SheetPlan(sheet, stream, data_start + 1, names, originals, kinds, sample)
+    return SheetPlan(sheet, stream, data_start + 1, names, originals, kinds, sample, seen)
 
 
 def _last_filled(row: list[Any]) -> int:
@@ -247,7 +257,7 @@ def _col(letters: bytes) -> int:
 def sample_table(plan: SheetPlan) -> pa.Table:
     """The sampled rows as typed Arrow columns, for discover (the load itself types the whole sheet)."""
     arrays = {}
-    for index, name in enumerate(plan.names):
+    for index, name in enumerate(plan.names[: plan.seen_width]):
         values = [row[index] if index < len(row) else None for row in plan.sample]
         kind = plan.kinds[name]
         if kind in ("text", "empty"):
@@ -273,12 +283,13 @@ def excel_scan(
     params = [str(path), plan.sheet]
 
     def prepare(con: duckdb.DuckDBPyConnection) -> SqlScan:
-        types = _settle_types(con, raw, params, plan, letters)
+        types = _settle_types(con, raw, params, plan, letters)  # columns never filled are left out
         select = ", ".join(
             f"{_typed(quote_ident(letter), types[name], plan.kinds[name])} AS {quote_ident(name)}"
             for letter, name in zip(letters, plan.names, strict=True)
+            if name in types
         )
-        sql, extra = cursor_filter(f"SELECT {select} FROM ({raw})", {n: types[n] for n in plan.names}, cursor, state)
+        sql, extra = cursor_filter(f"SELECT {select} FROM ({raw})", types, cursor, state)
         warnings = [note] if note else []
         return SqlScan(
             sql, params + extra, dict(plan.originals), path.stat().st_size, review=lambda _con: ScanReview(warnings)
@@ -294,14 +305,17 @@ def _settle_types(
     checks = []
     for letter in letters:
         q = quote_ident(letter)
-        checks.append(f"count({q}) = count(TRY_CAST({q} AS DOUBLE))")
         number = f"TRY_CAST({q} AS DOUBLE)"
         integral = f"{number} = floor({number}) AND abs({number}) < 9e18"
+        checks.append(f"count({q}) = count({number})")
         checks.append(f"count({q}) = count({number}) AND coalesce(bool_and({integral}), TRUE)")
+        checks.append(f"count({q}) > 0")
     row = con.execute(f"SELECT {', '.join(checks) or 'NULL'} FROM ({raw})", params).fetchone() or ()
     types: dict[str, str] = {}
     for index, name in enumerate(plan.names):
-        types[name] = _column_type(plan.kinds[name], bool(row[2 * index]), bool(row[2 * index + 1]))
+        numeric, whole, filled = (bool(v) for v in row[3 * index : 3 * index + 3])
+        if index < plan.seen_width or filled:
+            types[name] = _column_type(plan.kinds[name], numeric, whole)
     return types
 
 
