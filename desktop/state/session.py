@@ -13,6 +13,7 @@ from desktop.state import roles
 from desktop.state.banner import Banner, Level
 from desktop.state.credentials import CredentialStore, Remembered
 from desktop.state.events import Event
+from desktop.state.forms import mismatch, missing
 from desktop.state.prefs import Preferences
 from desktop.state.runner import Failed, Runner
 from desktop.state.server import ServerTarget
@@ -193,11 +194,11 @@ class AppState:
         failed: Failed | None = None,
     ) -> None:
         """First run: create the first admin account and organisation; `failed` also hears a refusal."""
-        problem = _missing(email=email, password=password, organisation=org_name) or _mismatch(password, confirm)
+        problem = missing(email=email, password=password, organisation=org_name) or mismatch(password, confirm)
         if problem:
             self.banner.show(problem, Level.error)
             return
-        client = self._require_client()
+        client = self.require_client()
         if client is None:
             return
         self._start_auth(email.strip() if remember else None)
@@ -215,7 +216,7 @@ class AppState:
 
     def check_new_account(self, email: str, password: str, confirm: str) -> bool:
         """Onboarding step 1: say what is missing before moving on (the server judges strength)."""
-        problem = _missing(email=email, password=password) or _mismatch(password, confirm)
+        problem = missing(email=email, password=password) or mismatch(password, confirm)
         if problem is None and "@" not in email:
             problem = f"'{email.strip()}' is not an email address."
         if problem:
@@ -225,11 +226,11 @@ class AppState:
         return True
 
     def login(self, email: str, password: str, remember: bool = False) -> None:
-        problem = _missing(email=email, password=password)
+        problem = missing(email=email, password=password)
         if problem:
             self.banner.show(problem, Level.error)
             return
-        client = self._require_client()
+        client = self.require_client()
         if client is None:
             return
         self._start_auth(email.strip() if remember else None)
@@ -244,11 +245,11 @@ class AppState:
         self, code: str, password: str, confirm: str, remember: bool = False, then: Then = None
     ) -> None:
         """Join an org with the code an admin handed over; signs in as the invited account."""
-        problem = _missing(code=code, password=password) or _mismatch(password, confirm)
+        problem = missing(code=code, password=password) or mismatch(password, confirm)
         if problem:
             self.banner.show(problem, Level.error)
             return
-        client = self._require_client()
+        client = self.require_client()
         if client is None:
             return
         self._start_auth(None)
@@ -268,7 +269,7 @@ class AppState:
 
         self.submit(work, done, self._auth_failed)
 
-    def _require_client(self) -> DalgoClient | None:
+    def require_client(self) -> DalgoClient | None:
         """The client, or None after telling the user there is no server yet (the local one failed to start)."""
         if self.client is None:
             self.banner.show(
@@ -348,7 +349,7 @@ class AppState:
 
     def refresh_me(self, prefer_org: str | None = None) -> None:
         """Reload my memberships (after joining or creating an org) and keep the active org when I still can."""
-        client = self._require_client()
+        client = self.require_client()
         if client is None:
             return
 
@@ -360,78 +361,3 @@ class AppState:
             self.session_changed.emit()
 
         self.submit(client.me, done)
-
-    # --- passwords and orgs -------------------------------------------------------------------------
-    def request_reset(self, email: str) -> None:
-        """Ask the server to mail a reset code; it explains when it cannot (no mail server)."""
-        problem = _missing(email=email)
-        if problem:
-            self.banner.show(problem, Level.error)
-            return
-        client = self._require_client()
-        if client is None:
-            return
-        self.submit(
-            lambda: client.request_password_reset(email.strip()), lambda text: self.banner.show(text, Level.info)
-        )
-
-    def reset_password(self, code: str, password: str, confirm: str, then: Then = None) -> None:
-        problem = _missing(code=code, password=password) or _mismatch(password, confirm)
-        if problem:
-            self.banner.show(problem, Level.error)
-            return
-        client = self._require_client()
-        if client is None:
-            return
-
-        def done(_: object) -> None:
-            self.banner.show("Your password was changed. Sign in with the new one.", Level.success)
-            if then:
-                then()
-
-        self.submit(lambda: client.reset_password(code.strip(), password), done)
-
-    def change_password(self, current: str, new: str, confirm: str, then: Then = None) -> None:
-        problem = _missing(current_password=current, new_password=new) or _mismatch(new, confirm)
-        if problem:
-            self.banner.show(problem, Level.error)
-            return
-        client = self._require_client()
-        if client is None:
-            return
-
-        def done(_: object) -> None:
-            self.banner.show("Password changed. Your other sign-ins were ended.", Level.success)
-            if then:
-                then()
-
-        self.submit(lambda: client.change_password(current, new), done)
-
-    def create_org(self, name: str, then: Then = None) -> None:
-        """Super-admins: create an organisation (you become its admin) and switch to it."""
-        problem = _missing(name=name)
-        if problem:
-            self.banner.show(problem, Level.error)
-            return
-        client = self._require_client()
-        if client is None:
-            return
-
-        def done(org: Any) -> None:
-            self.refresh_me(prefer_org=org.slug)
-            self.banner.show(f"Organisation “{org.name}” created; it is now the active one.", Level.success)
-            if then:
-                then()
-
-        self.submit(lambda: client.create_org(name.strip()), done)
-
-
-def _missing(**fields: str) -> str | None:
-    empty = [name.replace("_", " ") for name, value in fields.items() if not value.strip()]
-    if not empty:
-        return None
-    return f"Fill in the {' and '.join(empty)}."
-
-
-def _mismatch(password: str, confirm: str) -> str | None:
-    return None if password == confirm else "The two passwords do not match; type the same password twice."

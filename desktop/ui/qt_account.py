@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QCheckBox, QPushButton, QWidget
 
+from desktop.state.account import AccountModel
 from desktop.state.session import AppState
 from desktop.ui.qt_dialogs import QtFormDialog
 from desktop.ui.qt_theme import label, set_kind
@@ -12,14 +13,14 @@ from desktop.ui.qt_theme import label, set_kind
 class QtForgotPasswordDialog(QtFormDialog):
     """Explains where reset codes come from, asks for one by mail, and takes a code plus a new password."""
 
-    def __init__(self, parent: QWidget | None, state: AppState, email: str = "") -> None:
+    def __init__(self, parent: QWidget | None, account: AccountModel, email: str = "") -> None:
         intro = (
             "Ask an admin of your organisation for a reset code (Users → Reset password…). "
             "If this server can send mail, you can also request a code by email below. "
             "Then enter the code and choose a new password."
         )
         super().__init__(parent, "Reset your password", intro, "Set new password")
-        self.state = state
+        self.account = account
         self.email = self.field("Email", "you@example.org")
         self.email.setText(email)
         self.email.returnPressed.disconnect()
@@ -33,10 +34,10 @@ class QtForgotPasswordDialog(QtFormDialog):
         self.confirm = self.field("Repeat password", "", password=True)
 
     def request_code(self) -> None:
-        self.state.request_reset(self.email.text())
+        self.account.request_reset(self.email.text())
 
     def submit(self) -> None:
-        self.state.reset_password(self.code.text(), self.password.text(), self.confirm.text(), then=self.accept)
+        self.account.reset_password(self.code.text(), self.password.text(), self.confirm.text(), then=self.accept)
 
 
 class QtAcceptInvitationDialog(QtFormDialog):
@@ -62,28 +63,28 @@ class QtAcceptInvitationDialog(QtFormDialog):
 
 
 class QtChangePasswordDialog(QtFormDialog):
-    def __init__(self, parent: QWidget | None, state: AppState) -> None:
+    def __init__(self, parent: QWidget | None, account: AccountModel) -> None:
         intro = "Your other sign-ins (other computers) will be ended; this one stays signed in."
         super().__init__(parent, "Change your password", intro, "Change password")
-        self.state = state
+        self.account = account
         self.current = self.field("Current password", "", password=True)
         self.new = self.field("New password", "at least 10 characters, hard to guess", password=True)
         self.confirm = self.field("Repeat new password", "", password=True)
 
     def submit(self) -> None:
-        self.state.change_password(self.current.text(), self.new.text(), self.confirm.text(), then=self.accept)
+        self.account.change_password(self.current.text(), self.new.text(), self.confirm.text(), then=self.accept)
 
 
 class QtCreateOrgDialog(QtFormDialog):
-    def __init__(self, parent: QWidget | None, state: AppState) -> None:
+    def __init__(self, parent: QWidget | None, account: AccountModel) -> None:
         intro = (
             "A separate workspace with its own members, data and warehouse. You become its admin and can "
             "invite people from the Users page."
         )
         super().__init__(parent, "Create an organisation", intro, "Create")
-        self.state = state
+        self.account = account
         self.name = self.field("Name", "e.g. Nairobi Field Office")
         self.form.addRow("", label("The short name (slug) used by the API is made from the name.", "Muted"))
 
     def submit(self) -> None:
-        self.state.create_org(self.name.text(), then=self.accept)
+        self.account.create_org(self.name.text(), then=self.accept)

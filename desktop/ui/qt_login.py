@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QCheckBox, QFormLayout, QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
+from desktop.state.account import AccountModel
 from desktop.state.server import ServerTarget
 from desktop.state.session import AppState, Screen
 from desktop.ui.qt_account import QtAcceptInvitationDialog, QtForgotPasswordDialog
@@ -79,7 +80,7 @@ class QtLogin(QWidget):
         self.state.login(self.email.text(), self.password.text(), self.remember.isChecked())
 
     def open_forgot(self) -> None:
-        self.dialog = QtForgotPasswordDialog(self, self.state, self.email.text())
+        self.dialog = QtForgotPasswordDialog(self, AccountModel(self.state), self.email.text())
         self.dialog.open()
 
     def open_accept(self) -> None:

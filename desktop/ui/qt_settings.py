@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.state import roles
+from desktop.state.account import AccountModel
 from desktop.state.audit import AuditModel, action_label, detail_text
 from desktop.state.session import AppState
 from desktop.ui.qt_account import QtChangePasswordDialog, QtCreateOrgDialog
@@ -26,12 +27,12 @@ AUDIT_COLUMNS = ["When (UTC)", "Who", "Event", "Target", "Details", "From"]
 
 
 class QtSettingsPage(QScrollArea):
-    def __init__(self, state: AppState, audit: AuditModel) -> None:
+    def __init__(self, state: AppState, account: AccountModel, audit: AuditModel) -> None:
         super().__init__()
         self.setObjectName("Page")
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
-        self.state, self.audit = state, audit
+        self.state, self.account, self.audit = state, account, audit
         self.dialog: QWidget | None = None
         body = QWidget()
         body.setObjectName("Page")
@@ -51,8 +52,8 @@ class QtSettingsPage(QScrollArea):
     def _account_card(self) -> QWidget:
         panel, layout = card()
         layout.addWidget(label("Your account", "Section"))
-        self.account = label("", wrap=True)
-        layout.addWidget(self.account)
+        self.account_text = label("", wrap=True)
+        layout.addWidget(self.account_text)
         self.change_password_button = QPushButton("Change password…")
         self.change_password_button.clicked.connect(self.open_change_password)
         layout.addWidget(self.change_password_button, 0, Qt.AlignmentFlag.AlignLeft)
@@ -109,7 +110,7 @@ class QtSettingsPage(QScrollArea):
             return
         kind = "Super-admin of this server. " if me.is_superuser else ""
         role = f"Role in {state.org.org.name}: <b>{roles.label(state.org.role)}</b>." if state.org else ""
-        self.account.setText(f"<b>{me.email}</b><br>{kind}{role}")
+        self.account_text.setText(f"<b>{me.email}</b><br>{kind}{role}")
         names = ", ".join(f"{m.org.name} ({roles.label(m.role).lower()})" for m in me.memberships) or "none yet"
         note = "" if state.can("orgs:create") else "<br>Only a super-admin can create organisations."
         self.orgs.setText(f"You belong to: {names}.{note}")
@@ -145,9 +146,9 @@ class QtSettingsPage(QScrollArea):
         self.audit_table.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
 
     def open_change_password(self) -> None:
-        self.dialog = QtChangePasswordDialog(self.window(), self.state)
+        self.dialog = QtChangePasswordDialog(self.window(), self.account)
         self.dialog.open()
 
     def open_create_org(self) -> None:
-        self.dialog = QtCreateOrgDialog(self.window(), self.state)
+        self.dialog = QtCreateOrgDialog(self.window(), self.account)
         self.dialog.open()

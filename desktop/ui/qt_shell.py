@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
+from desktop.state.account import AccountModel
 from desktop.state.audit import AuditModel
 from desktop.state.sections import SECTION_BY_KEY, SECTIONS
 from desktop.state.session import AppState
@@ -23,12 +24,13 @@ class QtShell(QWidget):
         self.state = state
         self.users = UsersModel(state)
         self.audit = AuditModel(state)
-        self.topbar = QtTopBar(state)
+        self.account = AccountModel(state)
+        self.topbar = QtTopBar(state, self.account)
         self.pages = QStackedWidget()
         self.page: dict[str, QWidget] = {}
         self.home_page = QtHomePage(state, self.go)
         self.users_page = QtUsersPage(self.users)
-        self.settings_page = QtSettingsPage(state, self.audit)
+        self.settings_page = QtSettingsPage(state, self.account, self.audit)
         built = {"home": self.home_page, "users": self.users_page, "settings": self.settings_page}
         for section in SECTIONS:
             page = built.get(section.key) or QtComingLaterPage(section)

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QMenu, QToolButton
 
 from desktop.client.models import Membership
 from desktop.state import roles
+from desktop.state.account import AccountModel
 from desktop.state.server import ServerTarget
 from desktop.state.session import AppState
 from desktop.ui.qt_account import QtChangePasswordDialog
@@ -15,9 +16,10 @@ from desktop.ui.qt_theme import MUTED, icon, label
 
 
 class QtTopBar(QWidget):
-    def __init__(self, state: AppState) -> None:
+    def __init__(self, state: AppState, account: AccountModel) -> None:
         super().__init__()
         self.setObjectName("TopBar")
+        self.account = account
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
         self.state = state
         self.dialog: QtChangePasswordDialog | None = None
@@ -92,5 +94,5 @@ class QtTopBar(QWidget):
         self.state.switch_org(self.orgs.itemData(index))
 
     def open_change_password(self) -> None:
-        self.dialog = QtChangePasswordDialog(self.window(), self.state)
+        self.dialog = QtChangePasswordDialog(self.window(), self.account)
         self.dialog.open()

@@ -16,7 +16,7 @@ from desktop.state.credentials import FileCredentialStore
 from desktop.state.prefs import Preferences
 from desktop.state.server import ServerTarget
 from desktop.state.session import AppState, Screen
-from desktop.ui.qt_account import QtAcceptInvitationDialog, QtForgotPasswordDialog
+from desktop.ui.qt_account import QtAcceptInvitationDialog, QtCreateOrgDialog, QtForgotPasswordDialog
 from desktop.ui.qt_dialogs import QtCodeDialog
 from desktop.ui.qt_later import QtComingLaterPage
 from desktop.ui.qt_main import QtMainWindow
@@ -290,3 +290,39 @@ def test_sorting_the_member_list_keeps_the_selected_person(
     assert page.selected_member() is not None and page.selected_member().email == "zed@example.org"  # type: ignore[union-attr]
     page.members.selectRow(1)  # yourself: no role change, no removal
     assert not page.remove_button.isEnabled() and not page.change_role_button.isEnabled()
+
+
+def test_settings_creates_an_org_and_shows_the_audit_log(
+    qtbot: QtBot, admin: DalgoClient, window: QtMainWindow
+) -> None:
+    sign_in(qtbot, window, ADMIN)
+    qtbot.waitUntil(lambda: window.state.screen == Screen.main, timeout=WAIT)
+    page = window.shell.settings_page
+    click(qtbot, window.shell.nav["settings"])
+    qtbot.waitUntil(lambda: page.audit_table.rowCount() > 0, timeout=WAIT)
+    events = {cell(page.audit_table, r, 2) for r in range(page.audit_table.rowCount())}
+    assert {"Created organisation", "Signed in"} <= events
+    click(qtbot, page.create_org_button)
+    dialog = page.dialog
+    assert isinstance(dialog, QtCreateOrgDialog)
+    qtbot.keyClicks(dialog.name, "Lakeside Schools")
+    click(qtbot, dialog.ok_button)
+    qtbot.waitUntil(lambda: window.shell.topbar.orgs.currentText() == "Lakeside Schools", timeout=WAIT)
+    assert window.shell.topbar.orgs.count() == 2
+    assert "Lakeside Schools" in page.orgs.text() and "created" in window.banner.text.text()
+    qtbot.waitUntil(lambda: "Lakeside Schools" in page.audit_note.text(), timeout=WAIT)
+
+
+def test_a_member_sees_no_admin_tools(qtbot: QtBot, admin: DalgoClient, window: QtMainWindow) -> None:
+    invite_and_join(admin, "viewer@example.org", "member")
+    sign_in(qtbot, window, "viewer@example.org")
+    qtbot.waitUntil(lambda: window.state.screen == Screen.main, timeout=WAIT)
+    click(qtbot, window.shell.nav["users"])
+    page = window.shell.users_page
+    assert "cannot see the member list" in page.intro.text() and page.members.rowCount() == 0
+    assert not page.invite_button.isVisible()
+    click(qtbot, window.shell.nav["settings"])
+    settings = window.shell.settings_page
+    assert not settings.create_org_button.isVisible() and not settings.audit_card.isVisible()
+    assert "Only a super-admin can create organisations" in settings.orgs.text()
+    assert not window.shell.home_page.users_button.isVisible()

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from desktop.client import DalgoClient
+from desktop.state.account import AccountModel
 from desktop.state.audit import AuditModel
 from desktop.state.banner import Level
 from desktop.state.credentials import FileCredentialStore
@@ -135,7 +136,7 @@ def test_switching_org_changes_the_member_list_without_signing_in_again(
     users = UsersModel(headless)
     users.load()
     assert [m.email for m in users.members] == [ADMIN]
-    headless.create_org("Beta Office")
+    AccountModel(headless).create_org("Beta Office")
     assert headless.org is not None and headless.org.org.name == "Beta Office"
     users.invite("beta-analyst@example.org", "analyst")
     assert [i.email for i in users.invitations] == ["beta-analyst@example.org"]
@@ -162,7 +163,7 @@ class DeferredRunner:
 
 def test_a_late_answer_for_the_previous_org_is_dropped(headless: AppState, url: str, dalgo_home: Path) -> None:
     _set_up(headless, url, dalgo_home)
-    headless.create_org("Beta Office")
+    AccountModel(headless).create_org("Beta Office")
     beta = headless.org.org.slug  # type: ignore[union-attr]
     alpha = next(m.org.slug for m in headless.me.memberships if m.org.slug != beta)  # type: ignore[union-attr]
     headless.client.create_invitation("only-beta@example.org", "member", org=beta)  # type: ignore[union-attr]
@@ -245,9 +246,13 @@ def test_an_ended_session_goes_back_to_login_with_an_explanation(
 def test_change_password_then_sign_in_with_the_new_one(headless: AppState, url: str, dalgo_home: Path) -> None:
     _set_up(headless, url, dalgo_home)
     done: list[bool] = []
-    headless.change_password(PASSWORD, "new-river-phrase-42", "new-river-phrase-43", then=lambda: done.append(True))
+    AccountModel(headless).change_password(
+        PASSWORD, "new-river-phrase-42", "new-river-phrase-43", then=lambda: done.append(True)
+    )
     assert not done and "do not match" in headless.banner.notice.text  # type: ignore[union-attr]
-    headless.change_password(PASSWORD, "new-river-phrase-42", "new-river-phrase-42", then=lambda: done.append(True))
+    AccountModel(headless).change_password(
+        PASSWORD, "new-river-phrase-42", "new-river-phrase-42", then=lambda: done.append(True)
+    )
     assert done and headless.banner.notice.level == Level.success  # type: ignore[union-attr]
     headless.logout()
     headless.login(ADMIN, "new-river-phrase-42")
