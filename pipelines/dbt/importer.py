@@ -18,6 +18,7 @@ from typing import Any
 from pipelines.dbt.errors import ImportRefused
 from pipelines.dbt.importer_merge import TEMPLATE_PROJECT_NAME, merge_project_yml
 from pipelines.dbt.project import MODEL_NAME, OrgDbtProject, write_text_if_changed
+from pipelines.dbt.sources import prune_sources_yml
 from pipelines.dbt.yamlio import YAMLError, dump_yaml, load_yaml_file
 
 REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|[^/\\\s]+@[^/\\\s:]+:)", re.IGNORECASE)
@@ -63,6 +64,8 @@ def import_dbt_project(source: Path | str, project: OrgDbtProject) -> ImportRepo
         merged, merge_notes = merge_project_yml(project.read_project_yml(), theirs, name)
         _copy_all(plan + [(s, project.path / "dbt_packages" / d) for s, d in packages], project)
         write_text_if_changed(project.project_file, dump_yaml(merged))
+    for table in prune_sources_yml(project):
+        notes.append(f"Source {table} is now declared by the imported project (removed from models/sources.yml)")
     models = sorted(dst.stem for _, dst in plan if dst.suffix in (".sql", ".py") and _is_under(dst, project.models_dir))
     return ImportReport(name, name, models, sorted(d for _, d in packages), notes + merge_notes)
 

@@ -37,7 +37,8 @@ def sync_sources_yml(
     """
     path = project.models_dir / SOURCES_FILE
     doc = _load(path)
-    wanted = _wanted(tables, schema_prefix)
+    taken = sources_defined_elsewhere(project)
+    wanted = _wanted((t for t in tables if (t[0], t[1]) not in taken), schema_prefix)
     change = SourcesChange()
     sources: list[dict[str, Any]] = []
     for source in doc["sources"]:
@@ -51,7 +52,8 @@ def sync_sources_yml(
     for schema in sorted(wanted):
         fresh = {"name": schema, "schema": schema, "description": f"Raw data loaded by Dalgo into {schema}"}
         sources.append(_merge_source(fresh, wanted[schema], change))
-    doc["sources"] = sources
+    doc["sources"] = [s for s in sources if s.get("tables") or not str(s.get("schema") or "").startswith(schema_prefix)]
+    change.removed = [name for name in change.removed if tuple(name.split(".", 1)) not in taken]
     change.written = write_text_if_changed(path, dump_yaml(doc))
     return change
 
@@ -122,3 +124,46 @@ def _merge_columns(current: list[Any], columns: list[tuple[str, str | None]]) ->
             entry["data_type"] = data_type
         merged.append(entry)
     return merged
+
+
+def sources_defined_elsewhere(project: OrgDbtProject) -> set[tuple[str, str]]:
+    """(source, table) pairs declared by other yml files (hand-written or imported): never declared twice."""
+    taken: set[tuple[str, str]] = set()
+    if not project.models_dir.is_dir():
+        return taken
+    for path in sorted(project.models_dir.rglob("*")):
+        if path.suffix not in (".yml", ".yaml") or path == project.models_dir / SOURCES_FILE:
+            continue
+        try:
+            doc = load_yaml_file(path)
+        except (OSError, YAMLError):
+            continue  # dbt reports a broken file itself
+        sources = doc.get("sources") if isinstance(doc, dict) else None
+        for source in sources if isinstance(sources, list) else []:
+            tables = source.get("tables") if isinstance(source, dict) else None
+            for table in tables if isinstance(tables, list) else []:
+                if isinstance(table, dict):
+                    taken.add((str(source.get("name")), str(table.get("name"))))
+    return taken
+
+
+def prune_sources_yml(project: OrgDbtProject, schema_prefix: str = RAW_PREFIX) -> list[str]:
+    """Drop from `sources.yml` the raw tables another yml file now declares (e.g. after an import)."""
+    path = project.models_dir / SOURCES_FILE
+    if not path.is_file():
+        return []
+    doc = _load(path)
+    taken = sources_defined_elsewhere(project)
+    dropped, kept = [], []
+    for source in doc["sources"]:
+        name = str(source.get("name"))
+        if str(source.get("schema") or name).startswith(schema_prefix):
+            tables = [t for t in source.get("tables") or [] if isinstance(t, dict)]
+            dropped += [f"{name}.{t.get('name')}" for t in tables if (name, str(t.get("name"))) in taken]
+            source = {**source, "tables": [t for t in tables if (name, str(t.get("name"))) not in taken]}
+            if not source["tables"]:
+                continue
+        kept.append(source)
+    doc["sources"] = kept
+    write_text_if_changed(path, dump_yaml(doc))
+    return dropped

@@ -11,6 +11,7 @@ from pipelines.dbt.errors import ImportRefused
 from pipelines.dbt.importer import import_dbt_project
 from pipelines.dbt.profiles import DuckDBTarget
 from pipelines.dbt.project import OrgDbtProject, file_hash
+from pipelines.dbt.sources import raw_tables_from_duckdb, sync_sources_yml
 from pipelines.dbt.yamlio import dump_yaml, load_yaml_file
 from tests.conftest import EXTENSION_DIR
 from tests.pipelines.dbt.conftest import TEMPLATE, make_duck_org
@@ -33,7 +34,14 @@ PROJECT_YML = {
 }
 FILES = {
     "transform/staging/sources.yml": dump_yaml(
-        {"version": 2, "sources": [{"name": "field_raw", "schema": "raw_survey", "tables": [{"name": "visits"}]}]}
+        {
+            "version": 2,
+            "sources": [
+                {"name": "field_raw", "schema": "raw_survey", "tables": [{"name": "visits"}]},
+                # The same raw table Dalgo's own sources.yml declares: dbt refuses a table declared twice.
+                {"name": "raw_survey", "tables": [{"name": "visits", "description": "Field visits"}]},
+            ],
+        }
     ),
     "transform/staging/stg_visits.sql": "select district, visits from {{ source('field_raw', 'visits') }}\n",
     "transform/marts/district_visits.sql": (
@@ -86,6 +94,8 @@ def test_imported_git_project_runs_with_the_org_runner(tmp_path: Path) -> None:
     git_commit_all(repo)
     (repo / "transform" / "staging" / "uncommitted.sql").write_text("select 1 as draft\n")
     org = make_duck_org(tmp_path / "org")
+    org.con.execute("CREATE TABLE raw_survey.members (id INTEGER)")
+    sync_sources_yml(org.project, raw_tables_from_duckdb(org.con))
     org.project.write_model("org_recipe", "select count(*) as n from {{ source('raw_survey', 'visits') }}")
 
     report = import_dbt_project(repo, org.project)
@@ -94,6 +104,7 @@ def test_imported_git_project_runs_with_the_org_runner(tmp_path: Path) -> None:
         "field_survey", ["district_visits", "stg_visits"], ["fake_utils"]
     )  # fmt: skip
     assert any("generate_schema_name" in note for note in report.notes)
+    assert any("raw_survey.visits is now declared by the imported project" in note for note in report.notes)
     path = org.project.path
     for rel in ("models/field_survey/staging/stg_visits.sql", "macros/field_survey/helpers.sql",
                 "seeds/field_survey/regions.csv", "tests/field_survey/assert_doubled_positive.sql",
@@ -122,6 +133,10 @@ def test_imported_git_project_runs_with_the_org_runner(tmp_path: Path) -> None:
     ]
     assert org.query("select n from analytics.org_recipe") == [(5,)]
     assert result.node("org_recipe").unique_id == "model.field_survey.org_recipe"
+    sync_sources_yml(org.project, raw_tables_from_duckdb(org.con))  # the next sync does not declare it again
+    managed = load_yaml_file(org.project.models_dir / "sources.yml")["sources"]
+    assert [(s["name"], [t["name"] for t in s["tables"]]) for s in managed] == [("raw_survey", ["members"])]
+    assert org.runner.run(["org_recipe"]).success
     org.con.close()
 
 

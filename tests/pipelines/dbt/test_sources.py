@@ -9,7 +9,7 @@ import pytest
 from pipelines.dbt.errors import DbtProjectError
 from pipelines.dbt.profiles import DuckDBTarget
 from pipelines.dbt.project import OrgDbtProject
-from pipelines.dbt.sources import raw_tables_from_duckdb, sync_sources_yml
+from pipelines.dbt.sources import prune_sources_yml, raw_tables_from_duckdb, sync_sources_yml
 from pipelines.dbt.yamlio import dump_yaml, load_yaml_file
 from pipelines.duckdb_conn import connect
 from tests.conftest import EXTENSION_DIR
@@ -98,3 +98,15 @@ def test_broken_sources_yml_is_reported_and_left_untouched(project: OrgDbtProjec
         sync_sources_yml(project, [("raw_kobo", "households", ["id"])])
     assert err.value.hint
     assert path.read_text().endswith("tables: [\n")
+
+
+def test_tables_declared_by_another_yml_are_left_to_it(project: OrgDbtProject) -> None:
+    sync_sources_yml(project, [("raw_kobo", "households", ["id"]), ("raw_kobo", "members", ["id"])])
+    (project.models_dir / "sql").mkdir(exist_ok=True)
+    (project.models_dir / "sql" / "kobo.yml").write_text(
+        dump_yaml({"version": 2, "sources": [{"name": "raw_kobo", "tables": [{"name": "households"}]}]})
+    )
+    assert prune_sources_yml(project) == ["raw_kobo.households"]
+    change = sync_sources_yml(project, [("raw_kobo", "households", ["id"]), ("raw_kobo", "members", ["id"])])
+    assert change.added == [] and change.removed == []
+    assert _sources(project) == {"raw_kobo": {"members": ["id"]}}
