@@ -225,6 +225,14 @@ def test_ragged_rows_are_kept_and_reported(uploads: Path, ctx: ReadContext, con:
     assert rows(con, f"SELECT count(*) FROM {SCHEMA}.ragged") == [(99,)]
 
 
+def test_values_longer_than_duckdbs_default_line_limit(
+    uploads: Path, ctx: ReadContext, con: duckdb.DuckDBPyConnection
+) -> None:
+    text = "id,doc\n0," + "x" * 2_200_000 + "\n" + "".join(f"{i},short\n" for i in range(1, 1000))
+    sync(con, CsvConnector(), {"upload_id": upload(uploads, "essay.csv", text)}, ctx, "docs")
+    assert rows(con, f"SELECT count(*), max(length(doc)) FROM {SCHEMA}.docs") == [(1000, 2_200_000)]
+
+
 def test_text_in_a_number_column_after_the_sniff_sample_is_kept_as_text(
     uploads: Path, ctx: ReadContext, con: duckdb.DuckDBPyConnection
 ) -> None:

@@ -20,6 +20,8 @@ from pipelines.errors import BadInputError
 from pipelines.loading.stage import safe_column_names
 
 REJECTS_LIMIT = 100_000
+# Values over 2 MB (a pasted document, a base64 photo) need a bigger line limit; the buffer must hold a line.
+_LONG_LINES = {"max_line_size": "33554432", "buffer_size": "67108864"}
 _DELIMITERS = ",;\t|"
 _HEADER = {"auto": None, "yes": True, "no": False}
 
@@ -35,6 +37,7 @@ class _Sniffed:
     dateformat: str | None
     timestampformat: str | None
     tolerant: bool = False  # found only when padding ragged rows: the header, not the widest row, sets the width
+    long_lines: bool = False  # found only with lines over DuckDB's default 2 MB limit
 
 
 @dataclass
@@ -58,6 +61,7 @@ class CsvPlan:
     overrides: dict[str, str] = field(default_factory=dict)  # columns forced to VARCHAR after a failed cast
     null_padding: bool = False
     strict: bool = True
+    long_lines: bool = False
     scratch_dir: Path | None = None  # where a UTF-8 copy may be written (the upload's folder)
     notes: list[str] = field(default_factory=list)  # said once, with the first scan's warnings
 
@@ -113,6 +117,7 @@ def _plan_for(path: Path, read_path: Path, encoding: enc.Encoding, auto: bool, o
         types={name: column["type"] for name, column in zip(names, sniffed.columns[:width], strict=True)},
         dateformat=sniffed.dateformat,
         timestampformat=sniffed.timestampformat,
+        long_lines=sniffed.long_lines,
     )
 
 
@@ -120,10 +125,13 @@ def _sniff(
     con: duckdb.DuckDBPyConnection, path: Path, read_path: Path, encoding: enc.Encoding, options: dict[str, Any]
 ) -> _Sniffed:
     args = _user_args(path, encoding, options)
-    found = _try_sniff(con, read_path, args)
+    found, error = _try_sniff(con, read_path, args)
+    if found is None and "Maximum line size" in error:
+        args.update(_LONG_LINES)
+        found, error = _try_sniff(con, read_path, args)
     # A few ragged rows near the top can make the sniffer settle on "one column"; retry tolerant of them.
     if found is None or (len(found.columns) == 1 and _looks_delimited(read_path, encoding)):
-        tolerant = _try_sniff(con, read_path, {**args, "null_padding": "true"})
+        tolerant, _ = _try_sniff(con, read_path, {**args, "null_padding": "true"})
         if tolerant is not None and (found is None or len(tolerant.columns) > 1):
             found = tolerant
             found.tolerant = True
@@ -132,6 +140,7 @@ def _sniff(
             f"File '{path.name}' could not be read as CSV: no consistent delimiter or quoting was found",
             hint="check it opens as a table in a spreadsheet, or set the delimiter and quote character explicitly",
         )
+    found.long_lines = "max_line_size" in args
     if not found.quote and "quote" not in args:
         found.quote, found.escape = '"', found.escape or '"'  # none in the sample: standard CSV quoting for the rest
     return found
@@ -155,7 +164,8 @@ def _user_args(path: Path, encoding: enc.Encoding, options: dict[str, Any]) -> d
     return args
 
 
-def _try_sniff(con: duckdb.DuckDBPyConnection, read_path: Path, args: dict[str, str]) -> _Sniffed | None:
+def _try_sniff(con: duckdb.DuckDBPyConnection, read_path: Path, args: dict[str, str]) -> tuple[_Sniffed | None, str]:
+    """The sniffer's findings, or None and DuckDB's reason."""
     named = "".join(f", {key}={value}" for key, value in args.items())
     try:
         row = con.execute(
@@ -163,12 +173,12 @@ def _try_sniff(con: duckdb.DuckDBPyConnection, read_path: Path, args: dict[str, 
             f"FROM sniff_csv(?{named})",
             [str(read_path)],
         ).fetchone()
-    except duckdb.Error:
-        return None
+    except duckdb.Error as err:
+        return None, str(err)
     if row is None:
-        return None
+        return None, "no result"
     delimiter, quote, escape, header, skip, columns, dateformat, timestampformat = row
-    return _Sniffed(
+    sniffed = _Sniffed(
         delimiter,
         _none_if_empty(quote),
         _none_if_empty(escape),
@@ -178,6 +188,7 @@ def _try_sniff(con: duckdb.DuckDBPyConnection, read_path: Path, args: dict[str, 
         dateformat,
         timestampformat,
     )
+    return sniffed, ""
 
 
 def _none_if_empty(value: str) -> str:
@@ -197,12 +208,17 @@ def _raw_header(
 ) -> list[str | None]:
     columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(sniffed.columns)))
     dialect = _dialect_args(encoding, sniffed.delimiter, sniffed.quote, sniffed.escape)
+    dialect += _long_line_args(sniffed.long_lines)
     row = con.execute(
         f"SELECT * FROM read_csv(?, header=false, auto_detect=false, columns={{{columns}}}, null_padding=true, "
         f"strict_mode=false, parallel=false, skip={sniffed.skip}{dialect}) LIMIT 1",
         [str(read_path)],
     ).fetchone()
     return list(row) if row else []
+
+
+def _long_line_args(enabled: bool) -> str:
+    return "".join(f", {key}={value}" for key, value in _LONG_LINES.items()) if enabled else ""
 
 
 def _dialect_args(encoding: enc.Encoding, delim: str, quote: str, escape: str) -> str:
@@ -213,7 +229,7 @@ def read_csv_sql(plan: CsvPlan, rejects: tuple[str, str] | None = None, *, toler
     """`SELECT * FROM read_csv(?, ...)` for the plan; `rejects` names DuckDB's reject tables for this scan."""
     types = {**plan.types, **plan.overrides}
     columns = ", ".join(f"{_lit(name)}: {_lit(types[name])}" for name in plan.names)
-    args = _dialect_args(plan.encoding, plan.delimiter, plan.quote, plan.escape)
+    args = _dialect_args(plan.encoding, plan.delimiter, plan.quote, plan.escape) + _long_line_args(plan.long_lines)
     # the dialect and types were sniffed once by plan_csv: no second sniff of a 2 GB file
     args += f", header={str(plan.header).lower()}, skip={plan.skip}, auto_detect=false, columns={{{columns}}}"
     if plan.dateformat:
@@ -278,7 +294,13 @@ def _fail_on_fatal(plan: CsvPlan, found: dict[str, tuple[Any, ...]]) -> None:
             f"File '{name}' has {count} line(s) that are not valid {plan.encoding.label} (line {_lines(lines)})",
             hint="set Encoding to Auto-detect, or to the file's real encoding (often Windows-1252 for Excel exports)",
         )
-    for kind in ("LINE SIZE OVER MAXIMUM", "INVALID STATE") + (() if plan.strict else ("UNQUOTED VALUE",)):
+    if "LINE SIZE OVER MAXIMUM" in found and plan.long_lines:
+        _, count, lines, _, _ = found["LINE SIZE OVER MAXIMUM"]
+        raise BadInputError(
+            f"File '{name}' has {count} line(s) longer than 32 MB (line {_lines(lines)})",
+            hint="check the quote character (an unclosed quote makes one huge line), or split the file",
+        )
+    for kind in ("INVALID STATE",) + (() if plan.strict else ("UNQUOTED VALUE",)):
         if kind in found:
             _, count, lines, _, _ = found[kind]
             raise BadInputError(
@@ -309,6 +331,8 @@ def _adjust(plan: CsvPlan, found: dict[str, tuple[Any, ...]], long_lines: list[s
             f"File '{plan.source.name}': column(s) {', '.join(columns)} hold values that are not numbers/dates "
             f"(line {_lines(found['CAST'][2])}: {example!r}); they were loaded as text"
         )
+    if "LINE SIZE OVER MAXIMUM" in found:
+        better = replace(better, long_lines=True)
     if "UNQUOTED VALUE" in found:
         better = replace(better, strict=False)
         warnings.append(
