@@ -85,7 +85,7 @@ class ApiClient:
     def _once(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         try:
             response = self._client.request(method, url, **kwargs)
-        except (httpx.TimeoutException, httpx.NetworkError) as err:
+        except httpx.TransportError as err:  # timeouts, refused connections, dropped keep-alives
             raise TransientError(f"could not reach {self.service} ({type(err).__name__})") from err
         if response.status_code in (401, 403):
             raise AuthError(
