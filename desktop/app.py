@@ -103,6 +103,7 @@ def _setup_logging(home: Path) -> None:
         old.close()
     root.addHandler(handler)
     root.setLevel(logging.INFO)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per API call would drown the log
 
 
 def run(home: Path | None = None, on_ready: Callable[..., None] | None = None) -> int:
@@ -111,7 +112,7 @@ def run(home: Path | None = None, on_ready: Callable[..., None] | None = None) -
     from desktop.state.prefs import Preferences
     from desktop.state.server import ServerTarget
     from desktop.state.session import AppState
-    from desktop.ui.qt_app import create_application
+    from desktop.ui.qt_app import create_application, quit_on_signals
     from desktop.ui.qt_main import QtMainWindow
     from desktop.ui.qt_runner import QtRunner
 
@@ -128,7 +129,8 @@ def run(home: Path | None = None, on_ready: Callable[..., None] | None = None) -
     window.show()
     state.launch()
     try:
-        return qt_app.exec()
+        with quit_on_signals(qt_app):
+            return qt_app.exec()
     finally:
         if state.client is not None:
             state.client.close()
