@@ -63,6 +63,10 @@ class DalgoClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def adopt(self, tokens: TokenPair) -> None:
+        """Act with tokens obtained elsewhere (e.g. to end that sign-in with `logout`)."""
+        self._set_tokens(tokens)
+
     def _set_tokens(self, tokens: TokenPair | None) -> None:
         self._tokens = tokens
         if self.on_tokens is not None:

@@ -255,7 +255,12 @@ class AppState:
         self._start_auth(None)
 
         def work() -> tuple[str, Me]:
+            previous = client.tokens
             result = client.accept_invitation(code.strip().upper(), password)
+            if previous is not None:  # joined while signed in: end the sign-in it replaces
+                with self.client_factory(client.base_url) as old:
+                    old.adopt(previous)
+                    old.logout()
             return result.org_slug, client.me()
 
         def done(result: tuple[str, Me]) -> None:

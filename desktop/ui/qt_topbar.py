@@ -11,7 +11,7 @@ from desktop.state import roles
 from desktop.state.account import AccountModel
 from desktop.state.server import ServerTarget
 from desktop.state.session import AppState
-from desktop.ui.qt_account import QtChangePasswordDialog
+from desktop.ui.qt_account import QtAcceptInvitationDialog, QtChangePasswordDialog
 from desktop.ui.qt_theme import MUTED, icon, label
 
 
@@ -22,7 +22,7 @@ class QtTopBar(QWidget):
         self.account = account
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
         self.state = state
-        self.dialog: QtChangePasswordDialog | None = None
+        self.dialog: QtChangePasswordDialog | QtAcceptInvitationDialog | None = None
         self.title = label("", "PageTitle")
         self.server = QLabel()
         self.server.setObjectName("Muted")
@@ -43,11 +43,14 @@ class QtTopBar(QWidget):
         self.who.setEnabled(False)
         self.change_password = QAction("Change password…", self)
         self.change_password.triggered.connect(self.open_change_password)
+        self.join = QAction("Join an organisation with a code…", self)
+        self.join.triggered.connect(self.open_join)
         self.log_out = QAction("Log out", self)
         self.log_out.triggered.connect(state.logout)
         self.menu.addAction(self.who)
         self.menu.addSeparator()
         self.menu.addAction(self.change_password)
+        self.menu.addAction(self.join)
         self.menu.addAction(self.log_out)
         self.user.setMenu(self.menu)
         layout = QHBoxLayout(self)
@@ -92,6 +95,10 @@ class QtTopBar(QWidget):
 
     def _picked(self, index: int) -> None:
         self.state.switch_org(self.orgs.itemData(index))
+
+    def open_join(self) -> None:
+        self.dialog = QtAcceptInvitationDialog(self.window(), self.state)
+        self.dialog.open()
 
     def open_change_password(self) -> None:
         self.dialog = QtChangePasswordDialog(self.window(), self.account)

@@ -16,7 +16,12 @@ from desktop.state.credentials import FileCredentialStore
 from desktop.state.prefs import Preferences
 from desktop.state.server import ServerTarget
 from desktop.state.session import AppState, Screen
-from desktop.ui.qt_account import QtAcceptInvitationDialog, QtCreateOrgDialog, QtForgotPasswordDialog
+from desktop.ui.qt_account import (
+    QtAcceptInvitationDialog,
+    QtChangePasswordDialog,
+    QtCreateOrgDialog,
+    QtForgotPasswordDialog,
+)
 from desktop.ui.qt_dialogs import QtCodeDialog
 from desktop.ui.qt_later import QtComingLaterPage
 from desktop.ui.qt_main import QtMainWindow
@@ -237,7 +242,7 @@ def test_change_password_from_the_user_menu(qtbot: QtBot, admin: DalgoClient, wi
     qtbot.waitUntil(lambda: window.state.screen == Screen.main, timeout=WAIT)
     window.shell.topbar.change_password.trigger()
     dialog = window.shell.topbar.dialog
-    assert dialog is not None
+    assert isinstance(dialog, QtChangePasswordDialog)
     qtbot.keyClicks(dialog.current, PASSWORD)
     qtbot.keyClicks(dialog.new, "short")
     qtbot.keyClicks(dialog.confirm, "short")
@@ -326,3 +331,29 @@ def test_a_member_sees_no_admin_tools(qtbot: QtBot, admin: DalgoClient, window: 
     assert not settings.create_org_button.isVisible() and not settings.audit_card.isVisible()
     assert "Only a super-admin can create organisations" in settings.orgs.text()
     assert not window.shell.home_page.users_button.isVisible()
+
+
+def test_a_signed_in_user_joins_a_second_org_from_the_user_menu(
+    qtbot: QtBot, admin: DalgoClient, window: QtMainWindow
+) -> None:
+    invite_and_join(admin, "field@example.org", "analyst")
+    beta = admin.create_org("Beta Office")
+    code = admin.create_invitation("field@example.org", "member", org=beta.slug).code
+    sign_in(qtbot, window, "field@example.org")
+    qtbot.waitUntil(lambda: window.state.screen == Screen.main, timeout=WAIT)
+    first = window.state.client.tokens  # type: ignore[union-attr]
+    assert first is not None
+    topbar = window.shell.topbar
+    topbar.join.trigger()
+    dialog = topbar.dialog
+    assert isinstance(dialog, QtAcceptInvitationDialog)
+    qtbot.keyClicks(dialog.code, code)
+    qtbot.keyClicks(dialog.password, PASSWORD)  # the existing account's password
+    qtbot.keyClicks(dialog.confirm, PASSWORD)
+    click(qtbot, dialog.ok_button)
+    qtbot.waitUntil(lambda: topbar.orgs.currentText() == "Beta Office", timeout=WAIT)
+    assert topbar.orgs.count() == 2 and topbar.role.text() == "Member"
+    from desktop.client.errors import SessionExpired
+
+    with pytest.raises(SessionExpired):  # the sign-in the join replaced was ended on the server
+        DalgoClient(admin.base_url).resume(first.refresh_token)
