@@ -8,11 +8,15 @@ import shutil
 import threading
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from pipelines.dbt.errors import DbtProjectError
+from pipelines.dbt.profiles import DuckDBTarget
+from pipelines.dbt.project import OrgDbtProject
 from pipelines.dbt.results import RunResult
 from pipelines.dbt.runner import DbtRunner, NodeProgress
+from tests.conftest import EXTENSION_DIR
 from tests.pipelines.dbt.conftest import TEMPLATE, DuckOrg
 from tests.pipelines.dbt.macro_cases import MODELS, check_macro_results
 
@@ -225,3 +229,23 @@ def test_a_missing_project_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(DbtProjectError, match="No dbt project") as err:
         DbtRunner(tmp_path / "nowhere").run()
     assert err.value.hint
+
+
+def test_profile_alone_loads_extensions_from_the_local_folder(tmp_path: Path) -> None:
+    """No app connection this time: dbt's own settings must set UTC and autoload icu from the org's folder."""
+    target = DuckDBTarget(tmp_path / "alone.duckdb", EXTENSION_DIR)
+    project = OrgDbtProject(tmp_path / "dbt")
+    project.ensure(TEMPLATE, target)
+    project.write_sql_model(
+        "tz_check",
+        "select timezone('Asia/Kolkata', TIMESTAMPTZ '2024-01-01 00:00:00+00') as local_time,\n"
+        "  current_setting('TimeZone') as tz,\n"
+        "  (select install_path from duckdb_extensions() where extension_name = 'icu' and loaded) as icu_path",
+    )
+    result = DbtRunner(project.path, target).run()
+    assert result.success, result.error or result.nodes
+    con = duckdb.connect(str(tmp_path / "alone.duckdb"))
+    local_time, tz, icu_path = con.execute("select * from analytics.tz_check").fetchone()
+    con.close()
+    assert (str(local_time), tz) == ("2024-01-01 05:30:00", "UTC")
+    assert icu_path.startswith(str(EXTENSION_DIR))
