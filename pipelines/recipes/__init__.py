@@ -12,6 +12,7 @@ from pipelines.recipes.core import (
 )
 from pipelines.recipes.dbt_model import ModelFiles, dbt_relation, render_model
 from pipelines.recipes.facets import date_facet, numeric_facet, text_facet
+from pipelines.recipes.materialize import materialize
 from pipelines.recipes.model import ColumnTest, Recipe, Step
 from pipelines.recipes.ops import OPERATIONS, OpSpec
 from pipelines.recipes.preview import (
@@ -49,6 +50,7 @@ __all__ = [
     "describe_relation",
     "discover_pivot_values",
     "infer_columns",
+    "materialize",
     "merge_step",
     "numeric_facet",
     "preview",

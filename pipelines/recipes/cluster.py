@@ -62,6 +62,9 @@ def cluster_column(
         raise RecipeError("n-gram size must be between 1 and 10")
     key = _FINGERPRINT if method == "fingerprint" else _ngram_key(ngram_size)
     quoted = render(col(column), "duckdb")
+    # No filter may mention the key: DuckDB pushes such a filter below the GROUP BY (even past a
+    # MATERIALIZED CTE) and computes the key for every row — 35 s instead of < 1 s on 10M rows.
+    # The empty key (values made only of punctuation) is dropped in Python instead.
     sql = f"""
         WITH counted AS (
             SELECT CAST({quoted} AS VARCHAR) AS value, COUNT(*) AS n
@@ -70,9 +73,9 @@ def cluster_column(
         keyed AS (SELECT value, n, {key} AS k FROM counted),
         groups AS (
             SELECT k, LIST((value, n) ORDER BY n DESC, value) AS members, SUM(n) AS total, COUNT(*) AS size
-            FROM keyed WHERE k <> '' GROUP BY k HAVING COUNT(*) >= {int(min_cluster_size)}
+            FROM keyed GROUP BY k HAVING COUNT(*) >= {int(min_cluster_size)}
         )
-        SELECT k, members FROM groups ORDER BY size DESC, total DESC, k LIMIT {int(limit)}
+        SELECT k, members FROM groups ORDER BY size DESC, total DESC, k LIMIT {int(limit) + 1}
     """
     try:
         rows = con.execute(sql).fetchall()
@@ -80,9 +83,11 @@ def cluster_column(
         raise RecipeError(f"could not cluster '{column}': {str(err).splitlines()[0]}", column=column) from err
     clusters = []
     for k, members in rows:
+        if not k:
+            continue
         values = [(m[0], int(m[1])) if isinstance(m, tuple) else (m["value"], int(m["n"])) for m in members]
         clusters.append(Cluster(k, values, values[0][0]))
-    return clusters
+    return clusters[:limit]
 
 
 def merge_step(

@@ -61,8 +61,11 @@ def build(
     other_inputs: Others | None = None,
     *,
     upto: int | None = None,
+    start: int = 0,
 ) -> Compiled:
-    """Build every enabled step's SELECT (up to step `upto`) over the previous one."""
+    """Build every enabled step's SELECT (up to step `upto`) over the previous one.
+
+    With `start`, steps 1..start are taken as already applied: the input is their output."""
     if any(i.kind == "model" and i.model == recipe.model_name for i in recipe.inputs()):
         check_cycles(recipe, {})
     others = other_inputs or {}
@@ -80,7 +83,7 @@ def build(
     source: exp.Expr = table(compiled.input_placeholder)
     history = [compiled.columns]
     for number, step in enumerate(recipe.steps[:upto], start=1):
-        if step.enabled:
+        if step.enabled and number > start:
             try:
                 columns = step.spec.output_columns(compiled.columns, step.config, others)
                 query = step.spec.to_sql(step.config, StepContext(dialect, source, compiled.columns, others, relation))

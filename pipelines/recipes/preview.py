@@ -10,6 +10,7 @@ from typing import Any
 import duckdb
 from sqlglot import exp
 
+from pipelines.recipes.cache import PreviewCache, step_keys
 from pipelines.recipes.compiler import build, default_relation, fill_relations
 from pipelines.recipes.core import CastFailed, ColumnType, RecipeError
 from pipelines.recipes.model import Recipe
@@ -48,19 +49,19 @@ def sampled_relation(input_relation: str, sample: int | float) -> str:
 
 
 @dataclass
-class _Inputs:
+class Inputs:
     columns: list[ColumnType]
     others: dict[str, list[ColumnType]]
     relations: dict[str, str]
 
 
-def _resolve(
+def resolve_inputs(
     con: duckdb.DuckDBPyConnection,
     recipe: Recipe,
     input_relation: str,
     relations: Mapping[str, str] | None,
     model_schema: str,
-) -> _Inputs:
+) -> Inputs:
     rels = dict(relations or {})
     others: dict[str, list[ColumnType]] = {}
     for source in recipe.inputs()[1:]:
@@ -68,7 +69,7 @@ def _resolve(
         if source.key not in others:
             with contextlib.suppress(duckdb.Error):  # the join/union step reports a missing input by name
                 others[source.key] = describe_relation(con, rel)
-    return _Inputs(describe_relation(con, input_relation), others, rels)
+    return Inputs(describe_relation(con, input_relation), others, rels)
 
 
 def compiled_relation(
@@ -82,10 +83,34 @@ def compiled_relation(
     model_schema: str = "analytics",
 ) -> str:
     """`(WITH ... SELECT ...)`: the recipe's output after step `upto`, usable as a relation (facets, clustering)."""
-    inputs = _resolve(con, recipe, input_relation, relations, model_schema)
+    inputs = resolve_inputs(con, recipe, input_relation, relations, model_schema)
     source = sampled_relation(input_relation, sample) if sample else input_relation
     compiled = build(recipe, "duckdb", inputs.columns, inputs.others, upto=upto)
     return "(" + fill_relations(compiled.text(), compiled, source, inputs.relations) + ")"
+
+
+BLOCKING = {
+    "deduplicate",
+    "group_by",
+    "aggregate",
+    "join",
+    "union",
+    "pivot",
+    "unpivot",
+    "fill_down",
+    "fill_nulls",
+    "raw_sql",
+}
+
+
+@dataclass
+class _Base:
+    """Where a preview starts: the input (step 0) or a cached step output."""
+
+    step: int
+    relation: str
+    columns: list[ColumnType]
+    warnings: list[str]
 
 
 def preview(
@@ -100,38 +125,82 @@ def preview(
     count_total: bool = True,
     check: bool = True,
     model_schema: str = "analytics",
+    cache: PreviewCache | None = None,
+    data_version: str = "",
 ) -> PreviewResult:
     """Run the recipe up to step `upto` on DuckDB: first `limit` rows, total rows and warnings.
 
     A strict cast that would fail raises CastFailed (how many rows, up to 5 examples); a try-cast or
-    date parse that empties values adds a warning."""
-    inputs = _resolve(con, recipe, input_relation, relations, model_schema)
+    date parse that empties values adds a warning. With a `cache`, the output of the latest unchanged
+    step is reused and the new output is kept, so previews after an edit only run the edited steps."""
+    inputs = resolve_inputs(con, recipe, input_relation, relations, model_schema)
     source = sampled_relation(input_relation, sample) if sample else input_relation
-    compiled = build(recipe, "duckdb", inputs.columns, inputs.others, upto=upto)
-    sql = fill_relations(compiled.text(), compiled, source, inputs.relations)
-    warnings = _run_checks(con, recipe, inputs, source, upto) if check else []
+    last = len(recipe.steps) if upto is None else max(0, min(upto, len(recipe.steps)))
+    keys = step_keys(
+        recipe,
+        last,
+        input_relation=input_relation,
+        data_version=data_version,
+        sample=sample,
+        relations=inputs.relations,
+    )
+    start = _Base(0, source, inputs.columns, [])
+    hit = cache.best(con, keys, need_warnings=check) if cache else None
+    if hit:
+        start = _Base(hit[0], hit[1].table, hit[1].columns, list(hit[1].warnings or []))
+    keep = cache is not None and (count_total or check or _blocking(recipe, start.step, last))
     try:
+        base = start
+        if cache is not None and keep and base.step < last - 1:
+            # Keep the output before the last step too: editing the last step then reruns only that step.
+            base = _advance(con, recipe, inputs, base, last - 1, check, cache, keys)
+        compiled = build(recipe, "duckdb", base.columns, inputs.others, upto=last, start=base.step)
+        sql = fill_relations(compiled.text(), compiled, base.relation, inputs.relations)
+        warnings = base.warnings + (_run_checks(con, recipe, inputs, base, last) if check else [])
+        if cache is not None and keep and base.step < last:
+            sql = f"SELECT * FROM {cache.store(con, keys[last], sql, compiled.columns, warnings if check else None).table}"
         cursor = con.execute(f"SELECT * FROM ({sql}) AS _q LIMIT {int(limit)}")
         columns = [ColumnType(name=d[0], type=str(d[1])) for d in cursor.description or []]
         rows = [list(r) for r in cursor.fetchall()]
         total = con.execute(f"SELECT COUNT(*) FROM ({sql}) AS _q").fetchone()[0] if count_total else None  # type: ignore[index]
     except duckdb.Error as err:
-        raise _locate_failure(con, recipe, inputs, source, upto, err) from err
+        raise _locate_failure(con, recipe, inputs, start, last, err) from err
     return PreviewResult(columns, rows, total, sampled=bool(sample), warnings=warnings)
 
 
-def _run_checks(
-    con: duckdb.DuckDBPyConnection, recipe: Recipe, inputs: _Inputs, source: str, upto: int | None
-) -> list[str]:
+def _advance(
+    con: duckdb.DuckDBPyConnection,
+    recipe: Recipe,
+    inputs: Inputs,
+    base: _Base,
+    upto: int,
+    check: bool,
+    cache: PreviewCache,
+    keys: list[str],
+) -> _Base:
+    """Materialise steps base+1..upto into the cache and start from there."""
+    warnings = base.warnings + (_run_checks(con, recipe, inputs, base, upto) if check else [])
+    compiled = build(recipe, "duckdb", base.columns, inputs.others, upto=upto, start=base.step)
+    sql = fill_relations(compiled.text(comments=False), compiled, base.relation, inputs.relations)
+    stored = cache.store(con, keys[upto], sql, compiled.columns, warnings if check else None)
+    return _Base(upto, stored.table, stored.columns, warnings)
+
+
+def _blocking(recipe: Recipe, start: int, last: int) -> bool:
+    """Whether the first page needs the whole input anyway (so keeping the full output costs little more)."""
+    return any(s.enabled and s.op in BLOCKING for s in recipe.steps[start:last])
+
+
+def _run_checks(con: duckdb.DuckDBPyConnection, recipe: Recipe, inputs: Inputs, base: _Base, last: int) -> list[str]:
     """Count the values each converting step cannot convert, over every input row of that step."""
     warnings: list[str] = []
-    for number, step in enumerate(recipe.steps[:upto], start=1):
-        if not step.enabled:
+    for number, step in enumerate(recipe.steps[:last], start=1):
+        if not step.enabled or number <= base.step:
             continue
-        before = build(recipe, "duckdb", inputs.columns, inputs.others, upto=number - 1)
+        before = build(recipe, "duckdb", base.columns, inputs.others, upto=number - 1, start=base.step)
         ctx = StepContext("duckdb", table("_in"), before.columns, inputs.others)
         for item in step.spec.checks(step.config, ctx):
-            relation = "(" + fill_relations(before.text(comments=False), before, source, inputs.relations) + ")"
+            relation = "(" + fill_relations(before.text(comments=False), before, base.relation, inputs.relations) + ")"
             failed, examples = _count_failures(con, relation, item)
             if not failed:
                 continue
@@ -165,15 +234,15 @@ def _count_failures(con: duckdb.DuckDBPyConnection, relation: str, item: Check) 
 
 
 def _locate_failure(
-    con: duckdb.DuckDBPyConnection, recipe: Recipe, inputs: _Inputs, source: str, upto: int | None, err: duckdb.Error
+    con: duckdb.DuckDBPyConnection, recipe: Recipe, inputs: Inputs, base: _Base, last: int, err: duckdb.Error
 ) -> RecipeError:
     """Find the first step whose output fails to compute and name it in the error."""
     first_line = str(err).splitlines()[0] if str(err) else type(err).__name__
-    for number, step in enumerate(recipe.steps[:upto], start=1):
-        if not step.enabled:
+    for number, step in enumerate(recipe.steps[:last], start=1):
+        if not step.enabled or number <= base.step:
             continue
-        partial = build(recipe, "duckdb", inputs.columns, inputs.others, upto=number)
-        sql = fill_relations(partial.text(comments=False), partial, source, inputs.relations)
+        partial = build(recipe, "duckdb", base.columns, inputs.others, upto=number, start=base.step)
+        sql = fill_relations(partial.text(comments=False), partial, base.relation, inputs.relations)
         try:
             con.execute(f"SELECT * FROM ({sql}) AS _q").fetchmany(1)
             con.execute(f"SELECT COUNT(*) FROM ({sql}) AS _q").fetchone()

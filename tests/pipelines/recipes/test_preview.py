@@ -11,10 +11,13 @@ from pipelines.recipes import (
     compiled_relation,
     date_facet,
     discover_pivot_values,
+    materialize,
     numeric_facet,
     preview,
     text_facet,
 )
+from pipelines.recipes.cache import PreviewCache
+from pipelines.recipes.model import Recipe, Step
 from pipelines.recipes.ops.rows import RangeFacet, ValuesFacet
 from tests.pipelines.recipes.conftest import DISTRICTS, recipe
 
@@ -149,3 +152,57 @@ def test_numeric_and_date_facets(con: duckdb.DuckDBPyConnection) -> None:
     assert dates.bins[0].start == dates.min
     with pytest.raises(RecipeError, match="needs a number column"):
         numeric_facet(con, SURVEY_REL, "city")
+
+
+def test_materialize_writes_the_table_and_keeps_the_old_one_on_failure(con: duckdb.DuckDBPyConnection) -> None:
+    good = recipe({"op": "trim", "config": {"columns": ["district"]}})
+    assert materialize(con, good, input_relation=SURVEY_REL, schema="analytics", table="clean") == 5
+    bad = recipe({"op": "cast", "config": {"columns": [{"column": "age", "type": "BIGINT"}]}})
+    with pytest.raises(RecipeError, match=r"Could not write analytics\.clean"):
+        materialize(con, bad, input_relation=SURVEY_REL, schema="analytics", table="clean")
+    assert con.execute("SELECT COUNT(*), MIN(district) FROM analytics.clean").fetchone() == (5, "NORTH")
+
+
+def test_cache_reuses_unchanged_steps_and_keys_on_data_version(con: duckdb.DuckDBPyConnection) -> None:
+    cache = PreviewCache(max_entries=4)
+    first = recipe(
+        {"op": "trim", "config": {"columns": ["district"]}},
+        {"op": "deduplicate", "config": {"keys": ["id"], "order_by": "submitted"}},
+        {"op": "change_case", "config": {"columns": ["district"], "case": "upper"}},
+    )
+    cold = preview(con, first, input_relation=SURVEY_REL, cache=cache, data_version="sync-1")
+    assert cold.total == 4 and len(cache) == 2  # outputs of step 2 (before the last) and step 3
+    con.execute("DELETE FROM raw.survey WHERE id = 3")  # data changes, but the caller did not say so yet
+    edited = Recipe.model_validate(first.model_dump())
+    edited.steps[2] = Step(op="change_case", config={"columns": ["district"], "case": "lower"})
+    warm = preview(con, edited, input_relation=SURVEY_REL, cache=cache, data_version="sync-1")
+    assert warm.total == 4 and "south" in [r[1] for r in warm.rows]  # steps 1-2 came from the cache
+    fresh = preview(con, edited, input_relation=SURVEY_REL, cache=cache, data_version="sync-2")
+    assert fresh.total == 3 and "south" not in [r[1] for r in fresh.rows]
+    uncached = preview(con, edited, input_relation=SURVEY_REL)
+    assert sorted(map(repr, fresh.rows)) == sorted(map(repr, uncached.rows))
+    assert len(cache) == 4  # the oldest entry was dropped
+    preview(con, first, input_relation=SURVEY_REL, cache=cache, data_version="sync-3")
+    assert len(cache) == 4
+    assert con.execute("SELECT COUNT(*) FROM duckdb_tables() WHERE database_name = 'dalgo_preview'").fetchone() == (4,)
+    cache.clear(con)
+    assert len(cache) == 0 and con.execute(
+        "SELECT COUNT(*) FROM duckdb_tables() WHERE database_name = 'dalgo_preview'"
+    ).fetchone() == (0,)
+
+
+def test_cache_keeps_warnings_and_step_numbers(con: duckdb.DuckDBPyConnection) -> None:
+    cache = PreviewCache()
+    base = [
+        _cast_age("try"),
+        {"op": "group_by", "config": {"group_by": ["district"], "aggregates": [{"function": "count"}]}},
+    ]
+    first = preview(con, recipe(*base), input_relation=SURVEY_REL, cache=cache)
+    again = preview(
+        con, recipe(*base, {"op": "trim", "config": {"columns": ["district"]}}), input_relation=SURVEY_REL, cache=cache
+    )
+    assert first.warnings == again.warnings and "Step 1" in again.warnings[0]
+    broken = recipe(*base, {"op": "cast", "config": {"columns": [{"column": "district", "type": "INTEGER"}]}})
+    with pytest.raises(CastFailed) as info:
+        preview(con, broken, input_relation=SURVEY_REL, cache=cache)
+    assert info.value.step == 3 and info.value.failed_rows == 4
