@@ -125,7 +125,8 @@ class MissingColumn(StepConfigError):
 
 
 def kind_of(type_name: str) -> str:
-    """A portable family for a type: text, integer, number, temporal, boolean, json or other."""
+    """A portable family for a type: text, integer, number, temporal, boolean, json, other, or unknown
+    (a raw SQL step's expression whose type sqlglot cannot tell; such columns are not type-checked)."""
     name = canonical(type_name)
     if name in {"VARCHAR", "TEXT", "STRING", "CHAR", "BPCHAR"} or name.startswith("VARCHAR("):
         return "text"
@@ -139,7 +140,7 @@ def kind_of(type_name: str) -> str:
         return "boolean"
     if name == "JSON":
         return "json"
-    return "other"
+    return "unknown" if name == "UNKNOWN" else "other"
 
 
 def common_type(types: list[str]) -> str:

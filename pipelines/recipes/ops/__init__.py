@@ -1,6 +1,6 @@
 """Every recipe operation, registered in `OPERATIONS` (op name → OpSpec) by importing its module."""
 
-from pipelines.recipes.ops import cleaning, columns, combine, compute, convert, fill, reshape, rows, sql
+from pipelines.recipes.ops import cleaning, columns, combine, compute, convert, fill, nested, reshape, rows, sql
 from pipelines.recipes.ops.base import OPERATIONS, Check, OpConfig, OpSpec, StepContext
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "compute",
     "convert",
     "fill",
+    "nested",
     "reshape",
     "rows",
     "sql",

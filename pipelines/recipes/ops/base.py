@@ -161,7 +161,7 @@ def put_expressions(columns: list[ColumnType], computed: dict[str, exp.Expr]) ->
 def require_text(columns: list[ColumnType], name: str, action: str) -> None:
     """A text-only operation on a non-text column is a config error with a hint to cast first."""
     column = find_column(columns, name)
-    if kind_of(column.type) not in {"text", "json"}:
+    if kind_of(column.type) not in {"text", "json", "unknown"}:
         raise StepConfigError(
             f"{action} works on text, but '{name}' is {column.type}",
             column=name,

@@ -3,13 +3,11 @@ flatten JSON."""
 
 from __future__ import annotations
 
-import re
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 from sqlglot import exp
 
-from pipelines.naming import normalise_identifier
 from pipelines.recipes import dialects
 from pipelines.recipes.core import (
     ColumnOperand,
@@ -30,7 +28,6 @@ from pipelines.recipes.ops.base import (
     names,
     put_column,
     put_expression,
-    put_expressions,
     register,
     require_text,
 )
@@ -153,7 +150,7 @@ def _arith_type(columns: list[ColumnType], config: ArithmeticConfig) -> str:
     kinds = []
     for operand in config.operands:
         type_name = operand_type(operand, columns)
-        if kind_of(type_name) not in {"integer", "number"}:
+        if kind_of(type_name) not in {"integer", "number", "unknown"}:
             label = operand_text(operand)
             raise StepConfigError(
                 f"arithmetic needs numbers, but {label} is {type_name}",
@@ -344,74 +341,6 @@ register(
         describe=lambda c: f"Extract /{c.pattern}/ from {c.column} into {c.output_column}",
         output_columns=_regex_output,
         to_sql=_regex_sql,
-        columns_used=lambda c: [c.column],
-    )
-)
-
-
-# ---- flatten JSON ----------------------------------------------------------------------------------
-
-_PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
-
-
-def parse_path(path: str) -> list[str | int]:
-    """`a.b[0].c` → `["a", "b", 0, "c"]`."""
-    keys: list[str | int] = []
-    for name, index in _PATH_PART.findall(path):
-        keys.append(int(index) if index else name)
-    if not keys:
-        raise ValueError(f"empty JSON path '{path}'")
-    return keys
-
-
-class FlattenJsonConfig(OpConfig):
-    column: str
-    paths: list[str] = Field(min_length=1, description="e.g. 'name', 'address.city', 'items[0].qty'")
-    names: dict[str, str] = Field(default_factory=dict, description="path → new column name")
-    keep_original: bool = True
-
-    @field_validator("paths")
-    @classmethod
-    def _paths(cls, value: list[str]) -> list[str]:
-        for path in value:
-            parse_path(path)
-        return value
-
-
-def _flat_names(config: FlattenJsonConfig) -> list[str]:
-    out: list[str] = []
-    for path in config.paths:
-        name = config.names.get(path) or normalise_identifier(f"{config.column}_{path}")
-        while name in out:
-            name += "_2"
-        out.append(name)
-    return out
-
-
-def _flatten_output(columns: list[ColumnType], config: FlattenJsonConfig, others: Others) -> list[ColumnType]:
-    require_text(columns, config.column, "Flatten JSON")
-    kept = [c for c in columns if config.keep_original or c.name != config.column]
-    for name in _flat_names(config):
-        kept = put_column(kept, name, "VARCHAR")
-    return kept
-
-
-def _flatten_sql(config: FlattenJsonConfig, ctx: StepContext) -> exp.Query:
-    kept = [c for c in ctx.columns if config.keep_original or c.name != config.column]
-    pairs = zip(_flat_names(config), config.paths, strict=True)
-    computed = {n: dialects.json_text(ctx.dialect, col(config.column), parse_path(p)) for n, p in pairs}
-    return select(put_expressions(kept, computed), ctx.source)
-
-
-register(
-    OpSpec(
-        "flatten_json",
-        "Flatten JSON",
-        "columns",
-        FlattenJsonConfig,
-        describe=lambda c: f"Pull {names(c.paths)} out of JSON column {c.column}",
-        output_columns=_flatten_output,
-        to_sql=_flatten_sql,
         columns_used=lambda c: [c.column],
     )
 )

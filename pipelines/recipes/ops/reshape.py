@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from sqlglot import exp
 
 from pipelines.recipes.core import ColumnType, Scalar, StepConfigError, common_type, find_column, kind_of
 from pipelines.recipes.ops.base import OpConfig, OpSpec, Others, StepContext, names, register
-from pipelines.recipes.sqlkit import alias, cast, col, lit, select, typed_lit
+from pipelines.recipes.sqlkit import alias, cast, col, lit, normalise_type, select, typed_lit
 
 Function = Literal["sum", "avg", "count", "count_distinct", "min", "max"]
 _DECIMAL = re.compile(r"^DECIMAL\(\d+,\s*(\d+)\)$")
@@ -42,7 +42,7 @@ def aggregate_type(function: str, column_type: str | None, label: str) -> str:
     kind = kind_of(column_type)
     if function in {"min", "max"}:
         return column_type
-    if kind not in {"integer", "number"}:
+    if kind not in {"integer", "number", "unknown"}:
         raise StepConfigError(
             f"{function} needs numbers, but {label} is {column_type}",
             column=label,
@@ -236,14 +236,17 @@ class UnpivotConfig(OpConfig):
     value_column: str = "value"
     cast_to: str | None = Field(None, description="type of the value column; default the columns' common type")
 
+    @field_validator("cast_to")
+    @classmethod
+    def _type(cls, value: str | None) -> str | None:
+        return normalise_type(value) if value else value
+
 
 def _unpivot_types(columns: list[ColumnType], config: UnpivotConfig) -> tuple[list[ColumnType], str]:
     keep_names = config.keep if config.keep is not None else [c.name for c in columns if c.name not in config.columns]
     keep = [find_column(columns, n) for n in keep_names]
     value_type = (
-        config.cast_to.upper()
-        if config.cast_to
-        else common_type([find_column(columns, n).type for n in config.columns])
+        config.cast_to if config.cast_to else common_type([find_column(columns, n).type for n in config.columns])
     )
     taken = {c.name for c in keep}
     for name in (config.name_column, config.value_column):

@@ -543,6 +543,11 @@ CASES: list[OpCase] = [
         [step("unpivot", columns=["household", "income"], keep=["id"], name_column="measure")],
         lambda r: _eq((len(r), sorted(x["value"] for x in r if x["id"] == 1)), (10, [4.0, 1200.5])),
     ),
+    OpCase(
+        "unpivot_text",
+        [step("unpivot", columns=["household", "submitted"], cast_to="text")],
+        lambda r: _eq(sorted(x["value"] or "" for x in r if x["id"] == 1), ["2024-02-01 10:00:00", "4"]),
+    ),
     # ---- sql
     OpCase(
         "raw_sql",
