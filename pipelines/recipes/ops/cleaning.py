@@ -186,8 +186,8 @@ def _describe_mass_edit(c: MassEditConfig) -> str:
         if len(spellings) > 2 or (len(edit.from_) > 1):
             return f"Merge {len(spellings)} spellings of '{edit.to}' in {c.column}"
         return f"Change '{edit.from_[0]}' to '{edit.to}' in {c.column}"
-    values = sum(len(e.from_) for e in c.edits)
-    return f"Edit {values} values into {len(c.edits)} in {c.column}"
+    values = len({v for e in c.edits for v in e.from_} | {e.to for e in c.edits})
+    return f"Merge {values} spellings into {len(c.edits)} values in {c.column}"
 
 
 register(
@@ -312,7 +312,7 @@ def _split_rows_sql(config: SplitConfig, ctx: StepContext) -> exp.Query:
     ]
     if ctx.dialect == "bigquery":
         joined = select(outer, ctx.source_as("_s"))
-        unnest = exp.Unnest(expressions=[array], alias=exp.TableAlias(this=exp.to_identifier(SPLIT_PART)))
+        unnest = exp.Unnest(expressions=[array], alias=exp.TableAlias(columns=[exp.to_identifier(SPLIT_PART)]))
         return joined.join(unnest, join_type="CROSS")
     inner_items = [col(c.name) for c in ctx.columns] + [alias(exp.Unnest(expressions=[array]), SPLIT_PART)]
     inner = select(inner_items, ctx.source).subquery("_s")

@@ -145,7 +145,10 @@ def _generic_type(columns: list[ColumnType], config: GenericConfig) -> str:
 
 
 def _generic_sql(config: GenericConfig, ctx: StepContext) -> exp.Query:
-    call = exp.func(config.function, *[operand_sql(a) for a in config.args], dialect="duckdb")
+    args = [operand_sql(a) for a in config.args]
+    if config.function == "round" and len(args) == 2:
+        args[0] = cast(args[0], "DECIMAL(38,9)")  # Postgres rounds to n places only on NUMERIC
+    call = exp.func(config.function, *args, dialect="duckdb")
     expression = cast(call, _generic_type(ctx.columns, config))
     return select(put_expression(ctx.columns, config.output_column, expression), ctx.source)
 

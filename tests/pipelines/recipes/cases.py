@@ -411,6 +411,11 @@ CASES: list[OpCase] = [
         [step("generic", function="GREATEST", args=[{"column": "household"}, {"column": "id"}], output_column="g")],
         lambda r: _eq(by_id(r, "g"), [4, 3, 3, 5, 4]),
     ),
+    OpCase(
+        "generic_round",
+        [step("generic", function="round", args=[{"column": "income"}, {"value": 1}], output_column="income")],
+        lambda r: _eq(by_id(r, "income"), [1200.5, None, 900.0, 3000.0, 450.3]),
+    ),
     # ---- combine
     OpCase(
         "join_left",

@@ -9,6 +9,8 @@ import duckdb
 import pytest
 import sqlglot
 from sqlglot import exp
+from sqlglot.optimizer.qualify import qualify
+from sqlglot.schema import MappingSchema
 
 from pipelines.recipes import OPERATIONS, compile_recipe, describe_relation, infer_columns
 from tests.pipelines.recipes.cases import CASES, OpCase
@@ -41,6 +43,13 @@ def test_operation_compiles_for_warehouses(case: OpCase, dialect: str) -> None:
     assert [c.alias_or_name for c in statements[0].find_all(exp.CTE)] == [
         f"step_{i}" for i in range(1, len(rcp.steps) + 1)
     ]
+    # Every column reference must resolve against the input tables (catches a lost alias, a typo'd name).
+    tables = {
+        "raw": {"survey": SURVEY_TYPES, "extra": OTHER_INPUTS["raw.extra"]},
+        "lookup": {"districts": OTHER_INPUTS["lookup.districts"]},
+    }
+    schema = {db: {t: {c.name: c.type for c in cols} for t, cols in ts.items()} for db, ts in tables.items()}
+    qualify(statements[0], schema=MappingSchema(schema, dialect="duckdb", normalize=False), dialect=dialect)
 
 
 def test_every_operation_has_a_case() -> None:
