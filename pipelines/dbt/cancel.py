@@ -31,6 +31,7 @@ class CancelWatch:
         self._watcher = threading.Thread(target=self._watch, name="dbt-cancel-watch", daemon=True)
 
     def start(self) -> None:
+        """Start watching (call right before invoking dbt)."""
         self._watcher.start()
 
     def finish(self) -> None:

@@ -29,6 +29,7 @@ class DuckDBTarget:
     threads: int = 2
 
     def profile_output(self) -> dict[str, Any]:
+        """The target entry of profiles.yml."""
         # Settings are SET per cursor in this order: the extension folder first, so the TimeZone SET can
         # autoload icu from it. No `extensions:` list (dbt-duckdb would INSTALL before the folder is set),
         # and no `config_options` (a same-process connection with another config makes DuckDB refuse).
@@ -46,6 +47,7 @@ class DuckDBTarget:
         }
 
     def secret_env(self) -> dict[str, str]:
+        """Env vars the profile reads at run time (secrets)."""
         return {}
 
 
@@ -64,6 +66,7 @@ class PostgresTarget:
     threads: int = 4
 
     def profile_output(self) -> dict[str, Any]:
+        """The target entry of profiles.yml."""
         return {
             "type": "postgres",
             "host": self.host,
@@ -77,6 +80,7 @@ class PostgresTarget:
         }
 
     def secret_env(self) -> dict[str, str]:
+        """Env vars the profile reads at run time (secrets)."""
         return {PG_PASSWORD_ENV: self.password}
 
 
@@ -94,9 +98,11 @@ class BigQueryTarget:
 
     @property
     def schema(self) -> str:
+        """The dataset models are written to."""
         return self.dataset
 
     def profile_output(self) -> dict[str, Any]:
+        """The target entry of profiles.yml."""
         out: dict[str, Any] = {
             "type": "bigquery",
             "method": self.method,
@@ -117,6 +123,7 @@ class BigQueryTarget:
         return out
 
     def secret_env(self) -> dict[str, str]:
+        """Env vars the profile reads at run time (secrets)."""
         if self.method == "service-account-json" and self.keyfile_json:
             return {BQ_PRIVATE_KEY_ENV: str(self.keyfile_json.get("private_key", ""))}
         return {}

@@ -63,6 +63,7 @@ class OrgDbtProject:
         return self.path / "profiles.yml"
 
     def exists(self) -> bool:
+        """Whether the project was created (it has a dbt_project.yml)."""
         return self.project_file.is_file()
 
     def ensure(self, template_dir: Path | str, warehouse: WarehouseTarget) -> None:
@@ -85,6 +86,7 @@ class OrgDbtProject:
         return str(self.read_project_yml().get("name") or "")
 
     def read_project_yml(self) -> dict[str, Any]:
+        """`dbt_project.yml` as a dict."""
         if not self.exists():
             raise DbtProjectError(f"No dbt project at {self.path}", hint="Open the Transform page once to create it")
         doc = load_yaml_file(self.project_file) or {}
@@ -243,6 +245,7 @@ def write_text_if_changed(path: Path, text: str) -> bool:
 
 
 def file_hash(path: Path) -> str:
+    """SHA-256 of a file's bytes."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
