@@ -69,11 +69,11 @@ def test_hostile_recipe_runs_on_duckdb_and_drops_nothing() -> None:
 
 @pytest.mark.postgres
 def test_hostile_recipe_runs_on_postgres(pg_database: str) -> None:
-    conn = psycopg2.connect(pg_database)
+    conn = psycopg2.connect(pg_database, options="-c search_path=recipes_hostile")
     conn.autocommit = True
     try:
         with conn.cursor() as cur:
-            cur.execute("CREATE TABLE y (a INTEGER)")
+            cur.execute("CREATE SCHEMA recipes_hostile; CREATE TABLE y (a INTEGER)")
             cur.execute(
                 f'CREATE TABLE raw_t (id INTEGER, "{EVIL.replace(chr(34), chr(34) * 2)}" TEXT, "{EVIL_BQ}" TEXT)'
             )
@@ -84,7 +84,7 @@ def test_hostile_recipe_runs_on_postgres(pg_database: str) -> None:
             assert cur.fetchone() == (0,)
     finally:
         with conn.cursor() as cur:
-            cur.execute("DROP TABLE IF EXISTS y; DROP TABLE IF EXISTS raw_t")
+            cur.execute("DROP SCHEMA IF EXISTS recipes_hostile CASCADE")
         conn.close()
 
 
