@@ -56,7 +56,8 @@ JobFn = Callable[[JobContext], dict[str, Any]]
 class JobRunner:
     def __init__(self, session_factory: sessionmaker[Session], max_workers: int = 2) -> None:
         self.session_factory = session_factory
-        self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="dalgo-job")
+        self.max_workers = max_workers
+        self._pool: ThreadPoolExecutor | None = None
         self._contexts: dict[str, JobContext] = {}
         self._lock = threading.Lock()
 
@@ -78,7 +79,9 @@ class JobRunner:
         ctx = JobContext(job_id=job_id, log_path=log_path, _runner=self)
         with self._lock:
             self._contexts[job_id] = ctx
-        self._pool.submit(self._run, ctx, fn)
+            if self._pool is None:  # started lazily, and again after a shutdown (an app served twice)
+                self._pool = ThreadPoolExecutor(max_workers=self.max_workers, thread_name_prefix="dalgo-job")
+            self._pool.submit(self._run, ctx, fn)
 
     def cancel(self, job_id: str) -> None:
         with self._lock:
@@ -90,7 +93,9 @@ class JobRunner:
         with self._lock:
             for ctx in self._contexts.values():
                 ctx.cancel_event.set()
-        self._pool.shutdown(wait=True, cancel_futures=True)
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def _run(self, ctx: JobContext, fn: JobFn) -> None:
         self._finish(ctx.job_id, status="running", started_at=utcnow())

@@ -45,10 +45,17 @@ def pg_app_db() -> Iterator[str]:
 
 
 def _truncate_all(app: FastAPI) -> None:
+    """Empty the shared Postgres app DB and the org folders, so each test starts from nothing."""
+    import shutil
+
     from server.models import Base
+
+    app.state.storage.close()
+    shutil.rmtree(app.state.settings.home / "orgs", ignore_errors=True)
 
     names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     with app.state.engine.begin() as conn:
+        conn.execute(text("SET LOCAL lock_timeout = '20s'"))  # a leaked session fails the test instead of hanging it
         conn.execute(text(f"TRUNCATE {names} CASCADE"))
 
 
