@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel
 
+from desktop.client.data_api import DataApiMixin
 from desktop.client.errors import ApiError, ServerUnreachable, SessionExpired, make_error
 from desktop.client.models import (
     AcceptResult,
@@ -30,7 +31,7 @@ M = TypeVar("M", bound=BaseModel)
 TokenListener = Callable[[TokenPair | None], None]
 
 
-class DalgoClient:
+class DalgoClient(DataApiMixin):
     """One server, one signed-in user. Thread-safe: a 401 is answered by one token refresh, shared by all calls."""
 
     def __init__(self, base_url: str, transport: httpx.BaseTransport | None = None, *, timeout: float = 30.0) -> None:
