@@ -16,6 +16,7 @@ from server.core.errors import install_error_handlers
 from server.core.security import SecretBox
 from server.core.storage import OrgStorage
 from server.jobs.runner import JobRunner
+from server.transforms.workspace import Workspaces
 
 API_PREFIX = "/api/v1"
 log = logging.getLogger(__name__)
@@ -45,6 +46,8 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool | None 
     app.state.session_factory = session_factory
     app.state.storage = storage
     app.state.jobs = jobs
+    app.state.workspaces = Workspaces(storage)
+    app.state.preview_caches = {}
     app.state.secret_box = SecretBox(settings.secrets_key or settings.resolved_secret_key())
     install_error_handlers(app)
     if settings.cors_origins:
@@ -61,12 +64,14 @@ def _include_routers(app: FastAPI) -> None:
     from server.health.endpoints import router as health
     from server.jobs.endpoints import router as jobs
     from server.orgs.endpoints import router as orgs
+    from server.recipes.endpoints import router as recipes
     from server.sources.endpoints import router as sources
+    from server.transforms.endpoints import router as transforms
     from server.users.endpoints import router as users
     from server.warehouse.endpoints import router as warehouse
 
     app.include_router(health, include_in_schema=False)
     api = APIRouter(prefix=API_PREFIX)
-    for router in (health, auth, orgs, users, audit, sources, jobs, warehouse):
+    for router in (health, auth, orgs, users, audit, sources, jobs, warehouse, recipes, transforms):
         api.include_router(router)
     app.include_router(api)

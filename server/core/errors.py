@@ -74,7 +74,7 @@ def _describe_validation(exc: RequestValidationError) -> tuple[str, str, int]:
 
 def _engine_status(exc: PipelineError) -> int:
     """Engine errors are about data or a remote system, never the caller's own session: no 401s here."""
-    if type(exc).__name__ == "UnknownTable":
+    if type(exc).__name__ == "UnknownTable" or type(exc).__name__.endswith("NotFound"):
         return 404
     if isinstance(exc, TransientError):
         return 503

@@ -112,7 +112,15 @@ class JobRunner:
             )
         except PipelineError as err:
             ctx.log(f"failed: {err}")
-            self._finish(ctx.job_id, status="failed", error=err.message, error_hint=err.hint, progress=ctx._progress)
+            partial = getattr(err, "result", None)  # partial results (per-node dbt statuses) stay visible
+            self._finish(
+                ctx.job_id,
+                status="failed",
+                error=err.message,
+                error_hint=err.hint,
+                progress=ctx._progress,
+                result=result,
+            )
         except Exception as err:  # an unexpected bug must still end the job visibly
             ctx.log("failed unexpectedly:\n" + traceback.format_exc())
             log.exception("job %s failed", ctx.job_id)

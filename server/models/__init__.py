@@ -1,7 +1,7 @@
 """All tables; importing this module registers them on Base.metadata (Alembic autogenerate reads it)."""
 
 from server.models.base import Base
-from server.models.data import Job, OrgWarehouse, Source, Upload
+from server.models.data import Job, OrgWarehouse, RecipeRow, Source, Upload
 from server.models.security import AuditEvent, AuthSession, LoginThrottle, PasswordResetToken, RefreshToken
 from server.models.tenancy import Invitation, Membership, Org, User
 
@@ -16,6 +16,7 @@ __all__ = [
     "Org",
     "OrgWarehouse",
     "PasswordResetToken",
+    "RecipeRow",
     "RefreshToken",
     "Source",
     "Upload",

@@ -73,3 +73,21 @@ class OrgWarehouse(IdMixin, Base):
     kind: Mapped[str] = mapped_column(String(20), default="duckdb")
     config: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     secrets: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class RecipeRow(IdMixin, Base):
+    """A cleaning recipe: the engine's Recipe as JSON, with undo/redo history of its definitions."""
+
+    __tablename__ = "recipes"
+    __label__ = "recipe"
+    __table_args__ = (UniqueConstraint("org_id", "model_name", name="uq_recipes_org_model"),)
+
+    org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    model_name: Mapped[str] = mapped_column(String(80))
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    undo_stack: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    redo_stack: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(20), default="draft")  # draft | saved | ejected
+    saved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

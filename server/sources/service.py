@@ -141,7 +141,8 @@ class SourceService:
     def _validate(self, ctx: OrgContext, connector: Connector, config: dict[str, Any]) -> None:
         import jsonschema
 
-        validator = jsonschema.Draft7Validator(connector.spec())
+        spec = connector.spec()
+        validator = jsonschema.validators.validator_for(spec)(spec)
         problems = [
             f"{'.'.join(str(p) for p in e.absolute_path) or 'config'}: {e.message}"
             for e in validator.iter_errors(config)

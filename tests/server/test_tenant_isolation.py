@@ -51,6 +51,21 @@ def build_world(api: Api) -> World:
     ).json()
     b_job = make_job(api, b_slug, b_source["id"])
     make_warehouse_table(api, b_slug, "raw_beta_only", "households")
+    b_recipe = api.client.post(
+        "/api/v1/recipes",
+        json={"name": "Beta recipe", "input": {"schema": "raw_beta_only", "table": "households"}},
+        headers=b_admin.headers(),
+    ).json()
+    b_recipe = api.client.post(
+        f"/api/v1/recipes/{b_recipe['id']}/steps",
+        json={"op": "trim", "config": {"columns": ["name"]}},
+        headers=b_admin.headers(),
+    ).json()
+    api.client.post(
+        "/api/v1/transforms/models",
+        json={"name": "beta_model", "sql": "select 1 as beta_only_col"},
+        headers=b_admin.headers(),
+    )
     b_ids = {
         "user_id": api.user_id(b_member),
         "invitation_id": b_invite["id"],
@@ -58,9 +73,12 @@ def build_world(api: Api) -> World:
         "job_id": b_job,
         "schema": "raw_beta_only",
         "table": "households",
+        "recipe_id": b_recipe["id"],
+        "step_id": b_recipe["steps"][0]["id"],
+        "name": "beta_model",
     }
     secrets = ["b-member@example.org", "b-admin@example.org", "b-pending@example.org", b_invite["code"], "Beta Office"]
-    secrets += ["Beta Kobo", "beta-secret-token", b_upload["id"], "beta-household-row"]
+    secrets += ["Beta recipe", "beta_only_col", "Beta Kobo", "beta-secret-token", b_upload["id"], "beta-household-row"]
     return World(a_actors, root.org_slug or "", b_slug, b_ids, secrets)
 
 
@@ -104,6 +122,11 @@ def _body_for(method: str) -> dict[str, Any] | None:
         "config": {},
         "streams": [],
         "sql": "select 1",
+        "op": "trim",
+        "position": 0,
+        "column": "name",
+        "merges": [{"values": ["a"], "value": "b"}],
+        "path": "/nonexistent",
     }
 
 
