@@ -119,7 +119,7 @@ class JobRunner:
                 error=err.message,
                 error_hint=err.hint,
                 progress=ctx._progress,
-                result=result,
+                result=partial,
             )
         except Exception as err:  # an unexpected bug must still end the job visibly
             ctx.log("failed unexpectedly:\n" + traceback.format_exc())
