@@ -85,10 +85,37 @@ class EmbeddedServer:
 
 
 def embedded_settings(home: Path | None = None) -> Any:
-    """Settings for the embedded server: DALGO_* from the environment, mode forced to embedded."""
+    """Settings for the embedded server: DALGO_* from the environment, mode forced to embedded.
+
+    Source and warehouse credentials are encrypted with a key kept in the OS keyring when one works;
+    without a keyring the server falls back to its key file in the data dir (0600)."""
     from server.core.config import Settings
 
-    return Settings(mode="embedded", home=home) if home else Settings(mode="embedded")
+    settings = Settings(mode="embedded", home=home) if home else Settings(mode="embedded")
+    if settings.secrets_key is None:
+        settings.secrets_key = keyring_secrets_key(settings.home)
+    return settings
+
+
+def keyring_secrets_key(home: Path) -> str | None:
+    """The credentials key of this data dir from the OS keyring, created on first use; None without a keyring."""
+    import secrets
+
+    try:
+        import keyring
+        from keyring.backends.fail import Keyring as FailKeyring
+
+        if isinstance(keyring.get_keyring(), FailKeyring):
+            return None
+        name = f"credentials-key:{Path(home).resolve()}"
+        key = keyring.get_password("dalgo-desktop", name)
+        if key is None:
+            key = secrets.token_urlsafe(48)
+            keyring.set_password("dalgo-desktop", name, key)
+        return key
+    except Exception as err:  # a locked or broken keyring must not stop the app
+        log.warning("OS keyring unavailable for the credentials key (%s); using the data dir key file", err)
+        return None
 
 
 def _setup_logging(home: Path) -> None:

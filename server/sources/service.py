@@ -115,7 +115,11 @@ class SourceService:
             source.name = name.strip()
         if config is not None:
             connector = self.connector(source.type)
-            full = secrets.keep_unchanged(config, self.full_config(source))
+            try:
+                old = self.full_config(source)
+            except SourceUnavailable:
+                old = dict(source.config)  # unreadable secrets: the user is entering them again
+            full = secrets.keep_unchanged(config, old)
             self._validate(ctx, connector, full)
             public, secret = secrets.split(connector.spec(), full)
             source.config, source.secrets = public, secrets.seal(self.box, secret)
@@ -132,11 +136,23 @@ class SourceService:
             "source.deleted", actor=ctx.user, org_id=ctx.org_id, target=source.name, ip=ip
         )
 
+    def _secrets(self, source: Source) -> dict[str, Any]:
+        try:
+            return secrets.unseal(self.box, source.secrets)
+        except ValueError as err:
+            raise SourceUnavailable(
+                f"The saved credentials of {source.name} cannot be read with this computer's key "
+                "(the OS keyring was reset or the data folder was copied) → edit the source and enter them again."
+            ) from err
+
     def full_config(self, source: Source) -> dict[str, Any]:
-        return secrets.merge(source.config, secrets.unseal(self.box, source.secrets))
+        return secrets.merge(source.config, self._secrets(source))
 
     def masked_config(self, source: Source) -> dict[str, Any]:
-        return secrets.masked(source.config, secrets.unseal(self.box, source.secrets))
+        try:
+            return secrets.masked(source.config, self._secrets(source))
+        except SourceUnavailable:
+            return dict(source.config)  # still list the source; its secrets show as missing
 
     def _validate(self, ctx: OrgContext, connector: Connector, config: dict[str, Any]) -> None:
         import jsonschema
