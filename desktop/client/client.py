@@ -24,6 +24,7 @@ from desktop.client.models import (
     SetupStatus,
     TokenPair,
 )
+from desktop.client.transform_api import TransformApiMixin
 
 API = "/api/v1"
 ORG_HEADER = "X-Dalgo-Org"
@@ -31,7 +32,7 @@ M = TypeVar("M", bound=BaseModel)
 TokenListener = Callable[[TokenPair | None], None]
 
 
-class DalgoClient(DataApiMixin):
+class DalgoClient(DataApiMixin, TransformApiMixin):
     """One server, one signed-in user. Thread-safe: a 401 is answered by one token refresh, shared by all calls."""
 
     def __init__(self, base_url: str, transport: httpx.BaseTransport | None = None, *, timeout: float = 30.0) -> None:
