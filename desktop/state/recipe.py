@@ -1,0 +1,284 @@
+"""One open recipe: its steps, the live preview after a chosen step, facets, clusters, undo/redo, save/eject."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from desktop.state import roles
+from desktop.state.banner import Level
+from desktop.state.events import Event
+from desktop.state.session import AppState
+
+# Mirrors the server's permission table for transforms; the server stays the judge.
+_MIN_ROLE = {"read": "analyst", "preview": "analyst", "write": "admin", "run": "admin"}
+SAMPLE_ROWS = 10_000
+PREVIEW_LIMIT = 100
+Json = dict[str, Any]
+
+
+def may(role: str | None, what: str) -> bool:
+    """Whether `role` may do transforms `what` (read, preview, write, run)."""
+    return roles.level(role) >= roles.LEVELS[_MIN_ROLE[what]]
+
+
+def cannot_change(role: str | None) -> str:
+    """The tooltip on a disabled edit or run button."""
+    return f"Your role ({roles.label(role or 'none').lower()}) can preview transforms but not change or run them."
+
+
+@dataclass(frozen=True)
+class ColumnAction:
+    """An entry of a preview column's menu: add `op` with `config`, or open a form/panel first."""
+
+    label: str
+    op: str  # an operation, or "facet" / "clusters" / "rename" for the panels and prompts
+    config: Json
+    ask: bool  # open the step form pre-filled instead of adding at once
+
+
+def column_actions(column: str) -> list[ColumnAction]:
+    """What a column header's menu offers."""
+    cols = {"columns": [column]}
+    return [
+        ColumnAction("Trim spaces", "trim", {**cols, "collapse": True}, False),
+        ColumnAction("Change case…", "change_case", {**cols, "case": "title"}, True),
+        ColumnAction("Find and replace…", "find_replace", cols, True),
+        ColumnAction("Text facet", "facet", {"column": column}, False),
+        ColumnAction("Numeric / date facet", "range_facet", {"column": column}, False),
+        ColumnAction("Cluster and merge…", "clusters", {"column": column}, False),
+        ColumnAction("Cast type…", "cast", {"columns": [{"column": column, "type": "INTEGER"}], "mode": "try"}, True),
+        ColumnAction("Rename…", "rename", {"column": column}, True),
+        ColumnAction("Drop column", "drop_columns", cols, False),
+        ColumnAction("Fill empty cells…", "fill_nulls", cols, True),
+        ColumnAction("Split…", "split_column", {"column": column, "separator": ","}, True),
+        ColumnAction("Parse dates…", "parse_dates", {"column": column, "formats": ["dd/mm/yyyy"]}, True),
+    ]
+
+
+class RecipeModel:
+    """View model of the recipe editor; every change comes back as the whole recipe and refreshes the preview."""
+
+    def __init__(self, app: AppState) -> None:
+        self.app = app
+        self.recipe: Json | None = None
+        self.selected: int | None = None  # preview after this step (1-based); None: after the last
+        self.preview: Json | None = None
+        self.sample = False
+        self.facet: Json | None = None
+        self.clusters: list[Json] = []
+        self.cluster_column = ""
+        self.saved: Json | None = None
+        self.busy = False
+        self.changed = Event()  # () — recipe or selection
+        self.preview_changed = Event()  # ()
+        self.facet_changed = Event()  # ()
+        self.clusters_changed = Event()  # ()
+        self.saved_changed = Event()  # (dict) — after save or eject
+        self._generation = 0  # drops previews that arrive after a newer request
+
+    # --- what is shown ---------------------------------------------------------------------------
+    @property
+    def can_edit(self) -> bool:
+        return may(self.app.role, "write") and not self.ejected
+
+    @property
+    def ejected(self) -> bool:
+        return bool(self.recipe and self.recipe.get("status") == "ejected")
+
+    @property
+    def steps(self) -> list[Json]:
+        return list(self.recipe["steps"]) if self.recipe else []
+
+    def problems_of(self, number: int) -> list[str]:
+        """Problems the server found in step `number` (1-based)."""
+        found = self.recipe.get("problems", []) if self.recipe else []
+        return [p["message"] + (f" {p['hint']}" if p.get("hint") else "") for p in found if p.get("step") == number]
+
+    @property
+    def columns(self) -> list[str]:
+        return [c["name"] for c in (self.preview or {}).get("columns", [])]
+
+    def input_text(self) -> str:
+        source = (self.recipe or {}).get("input", {})
+        if source.get("kind") == "model":
+            return f"model {source.get('model')}"
+        return f"{source.get('schema')}.{source.get('table')}"
+
+    def preview_summary(self) -> str:
+        """Row count, and a plain warning that numbers are approximate on a sample."""
+        if not self.preview:
+            return ""
+        total, shown = self.preview.get("total", 0), len(self.preview.get("rows", []))
+        where = f"after step {self.preview.get('upto')}" if self.preview.get("upto") else "of the input"
+        text = f"{total:,} rows {where} (first {shown} shown)."
+        if self.preview.get("sampled"):
+            text += f" Fast preview on a sample of {SAMPLE_ROWS:,} input rows: counts are approximate."
+        return text
+
+    # --- loading and preview ---------------------------------------------------------------------
+    def open(self, recipe_id: str) -> None:
+        client, slug = self._scope()
+        if self.recipe is None or self.recipe["id"] != recipe_id:
+            self.facet, self.clusters, self.saved = None, [], None
+        self.app.submit(lambda: client.get_recipe(recipe_id, org=slug), lambda r: self._set(r, None))
+
+    def close(self) -> None:
+        self.recipe, self.preview, self.facet = None, None, None
+        self.changed.emit()
+
+    def _set(self, recipe: Json, selected: int | None) -> None:
+        self.recipe = recipe
+        self.selected = selected if selected is None or selected <= len(recipe["steps"]) else None
+        self.changed.emit()
+        self.refresh_preview()
+
+    def select(self, number: int | None) -> None:
+        """Preview after step `number` (0: the input as it is; None: after the last step)."""
+        self.selected = number
+        self.changed.emit()
+        self.refresh_preview()
+
+    def set_sample(self, on: bool) -> None:
+        self.sample = on
+        self.refresh_preview()
+
+    def refresh_preview(self) -> None:
+        if self.recipe is None:
+            return
+        client, slug = self._scope()
+        rid, upto, sample = self.recipe["id"], self.selected, SAMPLE_ROWS if self.sample else None
+        self._generation += 1
+        generation = self._generation
+
+        def done(preview: Json) -> None:
+            if generation == self._generation:
+                self.preview = preview
+                self.preview_changed.emit()
+
+        work = lambda: client.preview(rid, upto=upto, limit=PREVIEW_LIMIT, sample=sample, org=slug)  # noqa: E731
+        self.app.submit(work, done, self._failed_preview)
+
+    def _failed_preview(self, err: BaseException) -> None:
+        self.preview = None
+        self.preview_changed.emit()
+        self.app.handle_error(err)
+
+    # --- changes ---------------------------------------------------------------------------------
+    def _change(self, work: Callable[[Any, str, str], Json], keep_selection: bool = False) -> None:
+        """Run a change on the server; the recipe it returns replaces ours."""
+        if self.recipe is None:
+            return
+        client, slug = self._scope()
+        rid, selected = self.recipe["id"], self.selected if keep_selection else None
+        self.app.submit(lambda: work(client, rid, slug), lambda r: self._set(r, selected))
+
+    def add_step(self, op: str, config: Json) -> None:
+        """Add after the selected step (or at the end), and preview after it."""
+        position = self.selected if self.selected is not None and self.selected < len(self.steps) else None
+        self._change(lambda c, rid, org: c.add_step(rid, op, config, position, org=org))
+
+    def update_step(self, step_id: str, config: Json) -> None:
+        self._change(lambda c, rid, org: c.update_step(rid, step_id, config=config, org=org), True)
+
+    def set_enabled(self, step_id: str, enabled: bool) -> None:
+        self._change(lambda c, rid, org: c.update_step(rid, step_id, enabled=enabled, org=org), True)
+
+    def delete_step(self, step_id: str) -> None:
+        self._change(lambda c, rid, org: c.delete_step(rid, step_id, org=org))
+
+    def move_step(self, step_id: str, delta: int) -> None:
+        ids = [s["id"] for s in self.steps]
+        target = ids.index(step_id) + delta
+        if 0 <= target < len(ids):
+            self._change(lambda c, rid, org: c.move_step(rid, step_id, target, org=org))
+
+    def undo(self) -> None:
+        if self.recipe and self.recipe.get("can_undo") and self.can_edit:
+            self._change(lambda c, rid, org: c.undo(rid, org=org))
+
+    def redo(self) -> None:
+        if self.recipe and self.recipe.get("can_redo") and self.can_edit:
+            self._change(lambda c, rid, org: c.redo(rid, org=org))
+
+    def mass_edit(self, column: str, old: Any, new: Any) -> None:
+        """Change one value everywhere it occurs in `column` (a mass_edit step)."""
+        self.add_step("mass_edit", {"column": column, "edits": [{"from": [old], "to": new}]})
+
+    def rename(self, column: str, new_name: str) -> None:
+        if new_name.strip() and new_name.strip() != column:
+            self.add_step("rename_columns", {"mapping": {column: new_name.strip()}})
+
+    # --- facets and clusters ---------------------------------------------------------------------
+    def load_facet(self, column: str, kind: str = "text") -> None:
+        client, slug = self._scope()
+        rid, upto = self._rid(), self.selected
+
+        def done(facet: Json) -> None:
+            self.facet = {**facet, "kind": kind, "column": column}
+            self.facet_changed.emit()
+
+        self.app.submit(lambda: client.facet(rid, column, kind, upto=upto, org=slug), done)
+
+    def load_clusters(self, column: str, method: str = "fingerprint") -> None:
+        client, slug = self._scope()
+        rid, upto = self._rid(), self.selected
+
+        def done(found: list[Json]) -> None:
+            self.clusters, self.cluster_column = found, column
+            self.clusters_changed.emit()
+
+        self.app.submit(lambda: client.clusters(rid, column, method, upto=upto, org=slug), done)
+
+    def accept_clusters(self, merges: list[tuple[list[Any], Any]], then: Callable[[], None] | None = None) -> None:
+        """Merge each cluster's values into its chosen value (one step)."""
+        if not merges:
+            self.app.banner.show("Tick at least one cluster to merge.", Level.warning)
+            return
+        column, body = self.cluster_column, [{"values": v, "value": to} for v, to in merges]
+
+        def work(c: Any, rid: str, org: str) -> Json:
+            return dict(c.accept_clusters(rid, column, body, org=org))
+
+        self._change(work)
+        if then:
+            then()
+
+    # --- save and eject --------------------------------------------------------------------------
+    def save(self) -> None:
+        client, slug = self._scope()
+        rid = self._rid()
+
+        def done(saved: Json) -> None:
+            self.saved = saved
+            self.app.banner.show(f"Saved as model {saved['name']} ({saved['path']}).", Level.success)
+            self.saved_changed.emit(saved)
+            self.open(rid)
+
+        self.app.submit(lambda: client.save_recipe(rid, org=slug), done)
+
+    def eject(self, then: Callable[[Json], None] | None = None) -> None:
+        """Turn the recipe into a hand-edited SQL model; the recipe becomes read-only."""
+        client, slug = self._scope()
+        rid = self._rid()
+
+        def done(saved: Json) -> None:
+            self.saved = saved
+            self.app.banner.show(f"Ejected to SQL model {saved['name']}; edit it in the SQL editor.", Level.success)
+            self.saved_changed.emit(saved)
+            self.open(rid)
+            if then:
+                then(saved)
+
+        self.app.submit(lambda: client.eject_recipe(rid, org=slug), done)
+
+    def _rid(self) -> str:
+        if self.recipe is None:
+            raise RuntimeError("no recipe open")
+        return str(self.recipe["id"])
+
+    def _scope(self) -> tuple[Any, str]:
+        if self.app.client is None or self.app.org is None:
+            raise RuntimeError("no active organisation")
+        return self.app.client, self.app.org.org.slug

@@ -1,0 +1,151 @@
+"""The Transform view models driven headless against the real server and real dbt."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from desktop.state.banner import Level
+from desktop.state.recipe import RecipeModel, column_actions
+from desktop.state.session import AppState
+from desktop.state.sql_model import SqlModelState
+from desktop.state.step_form import build_config, fields_of, from_text
+from desktop.state.transform import TransformModel, node_rows
+from tests.desktop.conftest import ADMIN, PASSWORD
+from tests.desktop.transform_helpers import load_csv
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def signed_in(headless: AppState, url: str, dalgo_home: Path) -> AppState:
+    from desktop.state.server import ServerTarget
+
+    headless.local_ready(ServerTarget.local(url, dalgo_home))
+    headless.setup(ADMIN, PASSWORD, PASSWORD, "Alpha Office", False)
+    assert headless.client is not None
+    headless.client.use_org(headless.org.org.slug if headless.org else None)
+    return headless
+
+
+def _open_new_recipe(state: AppState, tmp_path: Path) -> tuple[TransformModel, RecipeModel]:
+    assert state.client is not None
+    schema, table = load_csv(state.client, tmp_path)
+    transform = TransformModel(state, poll_interval=0.05)
+    recipe = RecipeModel(state)
+    transform.created.connect(lambda item: recipe.open(item.recipe_id))
+    transform.load()
+    assert (schema, table) in transform.tables
+    transform.new_recipe("Clean villages", f"{schema}.{table}")
+    assert recipe.recipe is not None and recipe.preview is not None, state.banner.notice
+    return transform, recipe
+
+
+def test_recipe_flow_trim_cluster_undo_redo_preview_save_and_run(signed_in: AppState, tmp_path: Path) -> None:
+    transform, recipe = _open_new_recipe(signed_in, tmp_path)
+    assert recipe.preview and recipe.preview["total"] == 5 and "city" in recipe.columns
+    trim = next(a for a in column_actions("city") if a.op == "trim")
+    recipe.add_step(trim.op, trim.config)
+    assert recipe.steps[0]["description"].lower().startswith("trim")
+    assert "Bengaluru" in [row[recipe.columns.index("city")] for row in recipe.preview["rows"]]
+
+    recipe.load_clusters("city")
+    assert len(recipe.clusters) == 1
+    values = [v[0] for v in recipe.clusters[0]["values"]]
+    recipe.accept_clusters([(values, "Bengaluru")])
+    assert len(recipe.steps) == 2 and "Bengaluru" in recipe.steps[-1]["description"]
+    recipe.load_facet("city")
+    assert recipe.facet and {v["value"]: v["count"] for v in recipe.facet["values"]}["Bengaluru"] == 3
+
+    recipe.undo()
+    assert len(recipe.steps) == 1 and recipe.recipe and recipe.recipe["can_redo"]
+    recipe.redo()
+    assert len(recipe.steps) == 2
+
+    recipe.select(0)
+    assert recipe.preview["upto"] == 0 and "of the input" in recipe.preview_summary()
+    recipe.set_sample(True)
+    assert "approximate" in recipe.preview_summary()
+
+    recipe.save()
+    assert recipe.saved and recipe.saved["name"] == "clean_villages" and recipe.saved["path"].endswith(".sql")
+    transform.run(["clean_villages"])
+    assert transform.job and transform.job.status == "succeeded", signed_in.banner.notice
+    rows = {r[0]: r for r in node_rows(transform.job)}
+    assert rows["clean_villages"][1] == "Succeeded"
+    assert signed_in.banner.notice and signed_in.banner.notice.level == Level.success
+    item = transform.find("clean_villages")
+    assert item and item.kind == "recipe" and item.status == "Succeeded"
+
+    transform.load_lineage("clean_villages")
+    assert transform.lineage and transform.lineage["upstream"] and transform.lineage_png[:4] == b"\x89PNG"
+
+
+def test_problems_mass_edit_disable_move_delete_and_eject(signed_in: AppState, tmp_path: Path) -> None:
+    transform, recipe = _open_new_recipe(signed_in, tmp_path)
+    recipe.add_step("drop_columns", {"columns": ["city"]})
+    recipe.add_step("trim", {"columns": ["city"]})
+    assert recipe.problems_of(2) and "city" in recipe.problems_of(2)[0] and not recipe.problems_of(1)
+    first = recipe.steps[0]["id"]
+    recipe.set_enabled(first, False)
+    assert not recipe.steps[0]["enabled"] and not recipe.problems_of(2)
+    recipe.move_step(first, +1)
+    assert recipe.steps[1]["id"] == first
+    recipe.delete_step(first)
+    recipe.mass_edit("city", "Mysuru", "Mysore")
+    assert "Mysore" in [r[recipe.columns.index("city")] for r in recipe.preview["rows"]]  # type: ignore[index]
+
+    ejected: list[dict] = []
+    recipe.eject(ejected.append)
+    assert ejected and ejected[0]["path"].startswith("models/sql/")
+    assert recipe.ejected and not recipe.can_edit
+    sql = SqlModelState(signed_in)
+    sql.open(ejected[0]["name"])
+    assert sql.model and sql.editable and "Mysore" in sql.model["sql"]
+
+
+def test_sql_model_create_edit_and_a_failed_run_names_the_model_and_line(signed_in: AppState, tmp_path: Path) -> None:
+    assert signed_in.client is not None
+    load_csv(signed_in.client, tmp_path)
+    transform = TransformModel(signed_in, poll_interval=0.05)
+    transform.load()
+    created: list[str] = []
+    transform.created.connect(lambda item: created.append(item.name))
+    source = transform.tables[0]
+    transform.new_sql_model("City counts", f"select city, count(*) as n from {source[0]}.{source[1]} group by city")
+    assert created == ["city_counts"], signed_in.banner.notice
+    sql = SqlModelState(signed_in)
+    sql.open("city_counts")
+    assert sql.editable and sql.read_only_note() == ""
+    sql.save("select city,, from broken")
+    transform.run(["city_counts"])
+    assert transform.job and transform.job.status == "failed"
+    notice = signed_in.banner.notice
+    assert notice and notice.level == Level.error and "city_counts" in notice.text and "line" in notice.text
+    assert [r[1] for r in node_rows(transform.job) if r[0] == "city_counts"] == ["Failed"]
+
+
+def test_step_form_from_an_operation_schema() -> None:
+    schema = {
+        "properties": {
+            "columns": {"type": "array", "items": {"type": "string"}, "title": "Columns"},
+            "case": {"enum": ["upper", "lower"], "type": "string", "title": "Case"},
+            "formats": {"type": "array", "items": {"type": "string"}},
+            "output_column": {"anyOf": [{"type": "string"}, {"type": "null"}], "default": None},
+            "count": {"type": "integer", "default": 2},
+        },
+        "required": ["columns", "case"],
+    }
+    fields = {f.key: f for f in fields_of(schema)}
+    assert [fields[k].kind for k in fields] == ["columns", "choice", "list", "text", "integer"]
+    assert fields["output_column"].nullable and fields["case"].options == ["upper", "lower"]
+    assert from_text(fields["formats"], "dd/mm/yyyy, yyyy-mm-dd") == ["dd/mm/yyyy", "yyyy-mm-dd"]
+    with pytest.raises(ValueError, match="Count"):
+        from_text(fields["count"], "two")
+    with pytest.raises(ValueError, match="Case is required"):
+        build_config(list(fields.values()), {"columns": ["city"]})
+    assert build_config(list(fields.values()), {"columns": ["city"], "case": "upper", "count": None}) == {
+        "columns": ["city"],
+        "case": "upper",
+    }
