@@ -27,6 +27,7 @@ SECTIONS = (
         "Transform",
         "Clean and reshape data step by step (dedupe, fix typos, parse dates, join, pivot); "
         "each recipe becomes a dbt model you can also edit as SQL.",
+        built=True,
     ),
     Section(
         "pipelines",

@@ -15,6 +15,7 @@ from desktop.ui.qt_later import QtComingLaterPage
 from desktop.ui.qt_settings import QtSettingsPage
 from desktop.ui.qt_theme import SIDEBAR_TEXT, icon, label
 from desktop.ui.qt_topbar import QtTopBar
+from desktop.ui.qt_transform import QtTransformPage
 from desktop.ui.qt_users import QtUsersPage
 
 
@@ -31,7 +32,9 @@ class QtShell(QWidget):
         self.home_page = QtHomePage(state, self.go)
         self.users_page = QtUsersPage(self.users)
         self.settings_page = QtSettingsPage(state, self.account, self.audit)
+        self.transform_page = QtTransformPage(state)
         built = {"home": self.home_page, "users": self.users_page, "settings": self.settings_page}
+        built["transform"] = self.transform_page
         for section in SECTIONS:
             page = built.get(section.key) or QtComingLaterPage(section)
             self.page[section.key] = page
@@ -90,5 +93,7 @@ class QtShell(QWidget):
         self.topbar.title.setText(section.title)
         if key == "users":
             self.users.load()
+        elif key == "transform":
+            self.transform_page.activate()
         elif key == "settings":
             self.audit.load()

@@ -1,0 +1,313 @@
+"""QtRecipeEditor: steps top to bottom, a live preview grid after the chosen step, column menus, undo/redo."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QPoint, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QInputDialog,
+    QListWidget,
+    QListWidgetItem,
+    QMenu,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.state.recipe import ColumnAction, RecipeModel, cannot_change, column_actions
+from desktop.state.transform import TransformModel
+from desktop.ui.qt_recipe_dialogs import QtClusterDialog, QtFacetPanel, QtStepDialog
+from desktop.ui.qt_theme import DANGER, label, set_kind
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class PreviewTable(QAbstractTableModel):
+    """Rows of a preview as a Qt table model (headers show the column types as tooltips)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.columns: list[dict[str, Any]] = []
+        self.rows: list[list[Any]] = []
+
+    def set(self, columns: list[dict[str, Any]], rows: list[list[Any]]) -> None:
+        self.beginResetModel()
+        self.columns, self.rows = columns, rows
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.columns)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole:
+            value = self.rows[index.row()][index.column()]
+            return "" if value is None else str(value)
+        if role == Qt.ItemDataRole.ForegroundRole and self.rows[index.row()][index.column()] is None:
+            return QBrush(QColor("#94a3b8"))
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.columns):
+            column = self.columns[section]
+            if role == Qt.ItemDataRole.DisplayRole:
+                return column["name"]
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return f"{column['name']} ({column['type']}). Right-click for cleaning steps."
+        if orientation == Qt.Orientation.Vertical and role == Qt.ItemDataRole.DisplayRole:
+            return str(section + 1)
+        return None
+
+
+class QtRecipeEditor(QWidget):
+    """Edits the recipe in `model`; Run/Test go through `transform` (the page follows the job)."""
+
+    run_requested = Signal()
+
+    def __init__(self, model: RecipeModel, transform: TransformModel) -> None:
+        super().__init__()
+        self.model, self.transform = model, transform
+        self.dialog: QWidget | None = None
+        self.title = label("", "Section")
+        self.subtitle = label("", "Muted", wrap=True)
+        self.undo_button, self.redo_button = QPushButton("Undo"), QPushButton("Redo")
+        self.save_button, self.run_button = QPushButton("Save"), QPushButton("Save and run")
+        self.test_button, self.eject_button = QPushButton("Test"), QPushButton("Eject to SQL…")
+        set_kind(self.run_button, "primary")
+        self.undo_button.setToolTip("Undo (Ctrl+Z)")
+        self.redo_button.setToolTip("Redo (Ctrl+Shift+Z)")
+        self.undo_button.clicked.connect(model.undo)
+        self.redo_button.clicked.connect(model.redo)
+        self.save_button.clicked.connect(model.save)
+        self.run_button.clicked.connect(self.run_requested.emit)
+        self.test_button.clicked.connect(self.test)
+        QShortcut(QKeySequence.StandardKey.Undo, self, model.undo)
+        QShortcut(QKeySequence("Ctrl+Shift+Z"), self, model.redo)
+        head = QHBoxLayout()
+        titles = QVBoxLayout()
+        titles.addWidget(self.title)
+        titles.addWidget(self.subtitle)
+        head.addLayout(titles, 1)
+        for b in (self.undo_button, self.redo_button, self.save_button, self.test_button, self.eject_button):
+            head.addWidget(b)
+        head.addWidget(self.run_button)
+        splitter = QSplitter()
+        splitter.addWidget(self._steps_panel())
+        splitter.addWidget(self._preview_panel())
+        self.facet = QtFacetPanel(model)
+        splitter.addWidget(self.facet)
+        splitter.setSizes([300, 700, 220])
+        splitter.setStretchFactor(1, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(head)
+        layout.addWidget(splitter, 1)
+        model.changed.connect(self.refresh)
+        model.preview_changed.connect(self.refresh_preview)
+        model.facet_changed.connect(lambda: self.facet.setVisible(True))
+        self.facet.setVisible(False)
+        self.refresh()
+
+    def _steps_panel(self) -> QWidget:
+        self.steps = QListWidget()
+        self.steps.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.steps.setWordWrap(True)
+        self.steps.itemChanged.connect(self._toggled)
+        self.steps.currentRowChanged.connect(self._selected)
+        self.edit_button, self.delete_button = QPushButton("Edit…"), QPushButton("Delete")
+        self.up_button, self.down_button = QPushButton("▲"), QPushButton("▼")
+        self.up_button.setToolTip("Move the step up")
+        self.down_button.setToolTip("Move the step down")
+        set_kind(self.delete_button, "danger")
+        self.edit_button.clicked.connect(self.edit_step)
+        self.delete_button.clicked.connect(lambda: self._with_step(self.model.delete_step))
+        self.up_button.clicked.connect(lambda: self._with_step(lambda sid: self.model.move_step(sid, -1)))
+        self.down_button.clicked.connect(lambda: self._with_step(lambda sid: self.model.move_step(sid, +1)))
+        step_actions = QHBoxLayout()
+        for b in (self.edit_button, self.delete_button, self.up_button, self.down_button):
+            step_actions.addWidget(b)
+        self.palette = QComboBox()
+        self.add_button = QPushButton("Add step…")
+        self.add_button.clicked.connect(lambda: self.open_step(self.palette.currentData(), {}))
+        add = QHBoxLayout()
+        add.addWidget(self.palette, 1)
+        add.addWidget(self.add_button)
+        panel = QWidget()
+        layout = QVBoxLayout(panel)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(label("Steps", "Section"))
+        layout.addWidget(self.steps, 1)
+        layout.addLayout(step_actions)
+        layout.addWidget(label("Add a step from the list, or right-click a column in the preview.", "Muted", True))
+        layout.addLayout(add)
+        return panel
+
+    def _preview_panel(self) -> QWidget:
+        self.summary = label("", "Muted", wrap=True)
+        self.sample = QCheckBox("Fast preview (sample)")
+        self.sample.setToolTip("Run on a random sample of 10,000 input rows: faster, but counts are approximate.")
+        self.sample.toggled.connect(self.model.set_sample)
+        self.warnings = label("", "", wrap=True)
+        self.warnings.setStyleSheet(f"color: {DANGER};")
+        self.table_model = PreviewTable()
+        self.grid = QTableView()
+        self.grid.setModel(self.table_model)
+        self.grid.setAlternatingRowColors(True)
+        header = self.grid.horizontalHeader()
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._header_menu)
+        head = QHBoxLayout()
+        head.addWidget(self.summary, 1)
+        head.addWidget(self.sample)
+        panel = QWidget()
+        layout = QVBoxLayout(panel)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(label("Preview", "Section"))
+        layout.addLayout(head)
+        layout.addWidget(self.warnings)
+        layout.addWidget(self.grid, 1)
+        return panel
+
+    # --- rendering --------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        model, recipe = self.model, self.model.recipe or {}
+        self.title.setText(f"Recipe: {recipe.get('name', '')}")
+        state = "ejected to a SQL model (read-only)" if model.ejected else recipe.get("status", "")
+        target = f"model {recipe.get('model_name')}" if recipe.get("model_name") else ""
+        self.subtitle.setText(f"On {model.input_text()} → {target} · {state}")
+        self._fill_steps()
+        self._fill_palette()
+        can, run = model.can_edit, self.transform.can_run and not model.ejected
+        tip = "" if can else ("This recipe was ejected to SQL." if model.ejected else cannot_change(model.app.role))
+        self.undo_button.setEnabled(can and bool(recipe.get("can_undo")))
+        self.redo_button.setEnabled(can and bool(recipe.get("can_redo")))
+        for b in (self.save_button, self.add_button, self.eject_button, self.palette):
+            b.setEnabled(can)
+            b.setToolTip(tip or b.toolTip())
+        for b in (self.run_button, self.test_button):
+            b.setEnabled(run and can)
+            b.setToolTip(tip)
+        self._step_buttons()
+
+    def _fill_steps(self) -> None:
+        self.steps.blockSignals(True)
+        self.steps.clear()
+        self.steps.addItem(QListWidgetItem(f"0. Input: {self.model.input_text()}"))
+        for n, step in enumerate(self.model.steps, start=1):
+            problems = self.model.problems_of(n)
+            text = f"{n}. {step.get('description') or step['op']}"
+            if problems:
+                text += "\n⚠ " + "\n⚠ ".join(problems)
+            item = QListWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, step["id"])
+            flags = item.flags() | Qt.ItemFlag.ItemIsUserCheckable
+            item.setFlags(flags if self.model.can_edit else flags & ~Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if step.get("enabled", True) else Qt.CheckState.Unchecked)
+            item.setToolTip("Untick to skip this step without deleting it.")
+            if problems:
+                item.setForeground(QBrush(QColor(DANGER)))
+            elif not step.get("enabled", True):
+                item.setForeground(QBrush(QColor("#94a3b8")))
+            self.steps.addItem(item)
+        selected = len(self.model.steps) if self.model.selected is None else self.model.selected
+        self.steps.setCurrentRow(selected)
+        self.steps.blockSignals(False)
+
+    def _fill_palette(self) -> None:
+        if self.palette.count() == len(self.transform.operations):
+            return
+        self.palette.clear()
+        for op in sorted(self.transform.operations, key=lambda o: o["name"]):
+            self.palette.addItem(op["name"], op["op"])
+
+    def _step_buttons(self) -> None:
+        row, count = self.steps.currentRow(), len(self.model.steps)
+        on_step = self.model.can_edit and row >= 1
+        self.edit_button.setEnabled(on_step)
+        self.delete_button.setEnabled(on_step)
+        self.up_button.setEnabled(on_step and row > 1)
+        self.down_button.setEnabled(on_step and row < count)
+
+    def refresh_preview(self) -> None:
+        preview = self.model.preview or {}
+        self.table_model.set(preview.get("columns", []), preview.get("rows", []))
+        self.summary.setText(self.model.preview_summary())
+        warnings = preview.get("warnings", [])
+        self.warnings.setText("\n".join(str(w) for w in warnings))
+        self.warnings.setVisible(bool(warnings))
+
+    # --- actions ----------------------------------------------------------------------------------
+    def _selected(self, row: int) -> None:
+        self._step_buttons()
+        if row >= 0:
+            self.model.select(None if row == len(self.model.steps) else row)
+
+    def _toggled(self, item: QListWidgetItem) -> None:
+        step_id = item.data(Qt.ItemDataRole.UserRole)
+        if step_id:
+            self.model.set_enabled(step_id, item.checkState() == Qt.CheckState.Checked)
+
+    def _with_step(self, act: Any) -> None:
+        row = self.steps.currentRow()
+        if 1 <= row <= len(self.model.steps):
+            act(self.model.steps[row - 1]["id"])
+
+    def edit_step(self) -> None:
+        row = self.steps.currentRow()
+        if 1 <= row <= len(self.model.steps):
+            step = self.model.steps[row - 1]
+            self.open_step(step["op"], step["config"], step["id"])
+
+    def open_step(self, op: str | None, config: dict[str, Any], step_id: str | None = None) -> None:
+        operation = self.transform.operation(op or "")
+        if operation is not None:
+            self.dialog = QtStepDialog(self.window(), self.model, operation, config, step_id)
+            self.dialog.open()
+
+    def test(self) -> None:
+        if name := (self.model.recipe or {}).get("model_name"):
+            self.transform.test([name])
+
+    def column_menu(self, column: str) -> QMenu:
+        menu = QMenu(self)
+        for action in column_actions(column):
+            entry = menu.addAction(action.label)
+            entry.triggered.connect(lambda _c=False, a=action: self.column_action(column, a))
+            needs_edit = action.op not in ("facet", "range_facet", "clusters")
+            entry.setEnabled(self.model.can_edit or not needs_edit)
+        return menu
+
+    def _header_menu(self, point: QPoint) -> None:
+        section = self.grid.horizontalHeader().logicalIndexAt(point)
+        if 0 <= section < len(self.model.columns):
+            self.column_menu(self.model.columns[section]).popup(self.grid.horizontalHeader().mapToGlobal(point))
+
+    def column_action(self, column: str, action: ColumnAction) -> None:
+        """What a column menu entry does: a panel, a prompt, a pre-filled form, or a step at once."""
+        if action.op == "facet":
+            self.model.load_facet(column, "text")
+        elif action.op == "range_facet":
+            kinds = {c["name"]: c["type"] for c in (self.model.preview or {}).get("columns", [])}
+            date_like = any(t in str(kinds.get(column, "")).upper() for t in ("DATE", "TIME"))
+            self.model.load_facet(column, "date" if date_like else "numeric")
+        elif action.op == "clusters":
+            self.dialog = QtClusterDialog(self.window(), self.model, column)
+            self.dialog.open()
+        elif action.op == "rename":
+            new, ok = QInputDialog.getText(self, "Rename column", f"New name for {column}:", text=column)
+            if ok:
+                self.model.rename(column, new)
+        elif action.ask:
+            self.open_step(action.op, action.config)
+        else:
+            self.model.add_step(action.op, action.config)

@@ -1,0 +1,229 @@
+"""Recipe dialogs and panels: a step form generated from the op's schema, cluster and merge, facets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QHeaderView,
+    QInputDialog,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.state.banner import Level
+from desktop.state.recipe import RecipeModel
+from desktop.state.step_form import StepField, build_config, fields_of, from_text, to_text
+from desktop.ui.qt_dialogs import QtFormDialog
+from desktop.ui.qt_theme import label
+
+Json = dict[str, Any]
+
+
+class QtStepDialog(QtFormDialog):
+    """Add or edit one step: a form row per config field; column fields pick from the current columns."""
+
+    def __init__(
+        self, parent: QWidget, model: RecipeModel, operation: Json, config: Json, step_id: str | None = None
+    ) -> None:
+        verb = "Save step" if step_id else "Add step"
+        super().__init__(parent, operation["name"], "", verb)
+        self.model, self.op, self.step_id = model, operation["op"], step_id
+        self.fields = fields_of(operation["config_schema"])
+        self.inputs: dict[str, QWidget] = {}
+        for f in self.fields:
+            widget = self._input(f, config.get(f.key, f.default))
+            widget.setToolTip(f.description)
+            self.inputs[f.key] = widget
+            self.form.addRow(f.title + (" *" if f.required else ""), widget)
+
+    def _input(self, f: StepField, value: Any) -> QWidget:
+        columns = self.model.columns
+        if f.kind in ("column", "choice"):
+            box = QComboBox()
+            box.setEditable(f.kind == "column")
+            if f.nullable or not f.required:
+                box.addItem("")
+            box.addItems([str(o) for o in (f.options if f.kind == "choice" else columns)])
+            box.setCurrentText("" if value is None else str(value))
+            return box
+        if f.kind == "columns":
+            chooser = QListWidget()
+            chooser.setMaximumHeight(120)
+            for c in columns:
+                item = QListWidgetItem(c)
+                item.setCheckState(Qt.CheckState.Checked if c in (value or []) else Qt.CheckState.Unchecked)
+                chooser.addItem(item)
+            return chooser
+        if f.kind == "boolean":
+            check = QCheckBox(f.description)
+            check.setChecked(bool(value))
+            return check
+        if f.kind == "integer" and value is not None:
+            spin = QSpinBox()
+            spin.setRange(-1_000_000, 1_000_000)
+            spin.setValue(int(value))
+            return spin
+        if f.kind in ("list", "json"):
+            text = QPlainTextEdit(to_text(f, value))
+            text.setMaximumHeight(90)
+            text.setPlaceholderText("one per line" if f.kind == "list" else "JSON")
+            return text
+        edit = QLineEdit(to_text(f, value))
+        edit.setPlaceholderText(f.description)
+        return edit
+
+    def values(self) -> Json:
+        """The config typed into the form (ValueError names a field that is wrong or missing)."""
+        raw: Json = {}
+        for f in self.fields:
+            w = self.inputs[f.key]
+            if isinstance(w, QComboBox):
+                raw[f.key] = w.currentText() or None
+            elif isinstance(w, QListWidget):
+                items = [w.item(i) for i in range(w.count())]
+                raw[f.key] = [i.text() for i in items if i.checkState() == Qt.CheckState.Checked]
+            elif isinstance(w, QCheckBox):
+                raw[f.key] = w.isChecked()
+            elif isinstance(w, QSpinBox):
+                raw[f.key] = w.value()
+            elif isinstance(w, QPlainTextEdit):
+                raw[f.key] = from_text(f, w.toPlainText())
+            elif isinstance(w, QLineEdit):
+                raw[f.key] = from_text(f, w.text())
+        return build_config(self.fields, raw)
+
+    def submit(self) -> None:
+        try:
+            config = self.values()
+        except ValueError as err:
+            self.model.app.banner.show(str(err), Level.error)
+            return
+        if self.step_id:
+            self.model.update_step(self.step_id, config)
+        else:
+            self.model.add_step(self.op, config)
+        self.accept()
+
+
+class QtClusterDialog(QtFormDialog):
+    """Clusters of similar spellings with their counts; tick some, choose the value, merge them in one step."""
+
+    def __init__(self, parent: QWidget, model: RecipeModel, column: str) -> None:
+        intro = f"Values of {column} that look like the same thing written differently."
+        super().__init__(parent, f"Cluster and merge {column}", intro, "Merge selected")
+        self.setMinimumWidth(620)
+        self.model, self.column = model, column
+        self.method = QComboBox()
+        self.method.addItem("Fingerprint (case, spaces, punctuation)", "fingerprint")
+        self.method.addItem("N-gram (small typos)", "ngram")
+        self.method.currentIndexChanged.connect(lambda _i: model.load_clusters(column, self.method.currentData()))
+        self.form.addRow("Method", self.method)
+        self.summary = label("Looking for clusters…", "Muted")
+        self.form.addRow("", self.summary)
+        self.table = QTableWidget(0, 4)
+        self.table.setHorizontalHeaderLabels(["Merge?", "Values in the cluster (rows)", "Rows", "Merge into"])
+        self.table.verticalHeader().hide()
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.setMinimumHeight(260)
+        self.form.addRow(self.table)
+        model.clusters_changed.connect(self.refresh)
+        model.load_clusters(column, "fingerprint")
+
+    def refresh(self) -> None:
+        clusters = self.model.clusters
+        self.summary.setText(f"{len(clusters)} cluster(s) found." if clusters else "No clusters: the values differ.")
+        self.table.setRowCount(len(clusters))
+        for r, cluster in enumerate(clusters):
+            tick = QTableWidgetItem()
+            tick.setCheckState(Qt.CheckState.Checked)
+            tick.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled)
+            self.table.setItem(r, 0, tick)
+            values = ", ".join(f"{v} ({n})" for v, n in cluster["values"])
+            for c, text in ((1, values), (2, str(cluster.get("rows", "")))):
+                item = QTableWidgetItem(text)
+                item.setFlags(Qt.ItemFlag.ItemIsEnabled)
+                self.table.setItem(r, c, item)
+            self.table.setItem(r, 3, QTableWidgetItem(str(cluster["suggested"])))
+        self.ok_button.setEnabled(bool(clusters) and self.model.can_edit)
+
+    def merges(self) -> list[tuple[list[Any], Any]]:
+        out = []
+        for r, cluster in enumerate(self.model.clusters):
+            tick, into = self.table.item(r, 0), self.table.item(r, 3)
+            if tick and into and tick.checkState() == Qt.CheckState.Checked:
+                out.append(([v for v, _n in cluster["values"]], into.text()))
+        return out
+
+    def submit(self) -> None:
+        self.model.accept_clusters(self.merges(), then=self.accept)
+
+
+class QtFacetPanel(QWidget):
+    """A column's values with counts (click one to change it everywhere), or min/max/histogram for numbers and dates."""
+
+    def __init__(self, model: RecipeModel) -> None:
+        super().__init__()
+        self.model = model
+        self.title = label("Facet", "Section")
+        self.summary = label("Choose “Text facet” in a column's menu.", "Muted", wrap=True)
+        self.table = QTableWidget(0, 2)
+        self.table.setHorizontalHeaderLabels(["Value", "Rows"])
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.cellDoubleClicked.connect(lambda r, _c: self.edit_value(r))
+        self.edit_button = QPushButton("Edit value everywhere…")
+        self.edit_button.clicked.connect(lambda: self.edit_value(self.table.currentRow()))
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for w in (self.title, self.summary, self.table, self.edit_button):
+            layout.addWidget(w)
+        model.facet_changed.connect(self.refresh)
+
+    def refresh(self) -> None:
+        facet = self.model.facet or {}
+        column, text_kind = facet.get("column", ""), facet.get("kind", "text") == "text"
+        self.title.setText(f"Facet: {column}" if column else "Facet")
+        if text_kind:
+            values = facet.get("values", [])
+            self.summary.setText(
+                f"{facet.get('distinct', 0)} distinct values in {facet.get('rows', 0)} rows. Double-click to edit."
+            )
+            rows = [(v["value"], v["count"]) for v in values]
+        else:
+            self.summary.setText(
+                f"From {facet.get('min')} to {facet.get('max')}; {facet.get('empty', 0)} rows with no value."
+            )
+            rows = [(f"{b.get('start')} to {b.get('end')}", b.get("count")) for b in facet.get("bins", [])]
+        self.table.setRowCount(len(rows))
+        for r, (value, count) in enumerate(rows):
+            self.table.setItem(r, 0, QTableWidgetItem("(empty)" if value is None else str(value)))
+            self.table.setItem(r, 1, QTableWidgetItem(str(count)))
+        self.edit_button.setVisible(text_kind)
+        self.edit_button.setEnabled(text_kind and self.model.can_edit)
+
+    def edit_value(self, row: int) -> None:
+        facet = self.model.facet or {}
+        values = facet.get("values", [])
+        if facet.get("kind") != "text" or not (0 <= row < len(values)) or not self.model.can_edit:
+            return
+        old = values[row]["value"]
+        new, ok = QInputDialog.getText(
+            self, "Edit value everywhere", f"Change “{old}” in {facet['column']} to:", text=str(old)
+        )
+        if ok and new != old:
+            self.model.mass_edit(facet["column"], old, new)
