@@ -20,8 +20,11 @@ SECTIONS = (
         "Sources",
         "Bring in data from KoboToolbox, ODK Central, CommCare, SurveyCTO, Google Sheets, Postgres, "
         "and CSV or Excel files, with incremental syncs and plain-language errors.",
+        built=True,
     ),
-    Section("data", "Data", "Browse the tables in your organisation's local warehouse, sort them and export CSV."),
+    Section(
+        "data", "Data", "Browse the tables in your organisation's warehouse, sort, filter and export them.", built=True
+    ),
     Section(
         "transform",
         "Transform",

@@ -7,12 +7,16 @@ from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QPushButton, QStackedWi
 
 from desktop.state.account import AccountModel
 from desktop.state.audit import AuditModel
+from desktop.state.data import DataModel
 from desktop.state.sections import SECTION_BY_KEY, SECTIONS
 from desktop.state.session import AppState
+from desktop.state.sources import SourcesModel
 from desktop.state.users import UsersModel
+from desktop.ui.qt_data import QtDataPage
 from desktop.ui.qt_home import QtHomePage
 from desktop.ui.qt_later import QtComingLaterPage
 from desktop.ui.qt_settings import QtSettingsPage
+from desktop.ui.qt_sources import QtSourcesPage
 from desktop.ui.qt_theme import SIDEBAR_TEXT, icon, label
 from desktop.ui.qt_topbar import QtTopBar
 from desktop.ui.qt_transform import QtTransformPage
@@ -26,6 +30,8 @@ class QtShell(QWidget):
         self.users = UsersModel(state)
         self.audit = AuditModel(state)
         self.account = AccountModel(state)
+        self.sources = SourcesModel(state)
+        self.data = DataModel(state)
         self.topbar = QtTopBar(state, self.account)
         self.pages = QStackedWidget()
         self.page: dict[str, QWidget] = {}
@@ -33,8 +39,11 @@ class QtShell(QWidget):
         self.users_page = QtUsersPage(self.users)
         self.settings_page = QtSettingsPage(state, self.account, self.audit)
         self.transform_page = QtTransformPage(state)
+        self.sources_page = QtSourcesPage(self.sources)
+        self.data_page = QtDataPage(self.data, self.go)
         built = {"home": self.home_page, "users": self.users_page, "settings": self.settings_page}
         built["transform"] = self.transform_page
+        built |= {"sources": self.sources_page, "data": self.data_page}
         for section in SECTIONS:
             page = built.get(section.key) or QtComingLaterPage(section)
             self.page[section.key] = page
@@ -93,6 +102,10 @@ class QtShell(QWidget):
         self.topbar.title.setText(section.title)
         if key == "users":
             self.users.load()
+        elif key == "sources":
+            self.sources.load()
+        elif key == "data":
+            self.data.load()
         elif key == "transform":
             self.transform_page.activate()
         elif key == "settings":

@@ -1,0 +1,270 @@
+"""QtDataPage: the warehouse as schemas → tables → columns; a table in a server-paged grid with profile and export."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QMenu,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QToolButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.state import roles
+from desktop.state.data import DataModel
+from desktop.state.grid import EXPORT_FORMATS, PAGE_SIZES
+from desktop.ui.qt_grid import GridTableModel, QtFilterBar, QtProfilePanel
+from desktop.ui.qt_sources import state_card
+from desktop.ui.qt_theme import label, set_kind
+from desktop.ui.qt_transfer import QtTransferBar
+
+KIND = Qt.ItemDataRole.UserRole  # "schema" / "table" / "column" / "loading"
+WHERE = Qt.ItemDataRole.UserRole + 1  # (schema, table[, column])
+
+
+class QtDataPage(QWidget):
+    def __init__(self, model: DataModel, go: Callable[[str], None] | None = None) -> None:
+        super().__init__()
+        self.setObjectName("Page")
+        self.model, self.grid = model, model.grid
+        self.intro = label("", "Muted", wrap=True)
+        self.refresh_button = QPushButton("Refresh")
+        self.refresh_button.clicked.connect(model.load)
+        head = QHBoxLayout()
+        head.addWidget(self.intro, 1)
+        head.addWidget(self.refresh_button)
+        self.tree = QTreeWidget()
+        self.tree.setHeaderLabels(["Table", "Rows"])
+        self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.tree.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self.tree.header().setStretchLastSection(False)
+        self.tree.itemExpanded.connect(self._expanded)
+        self.tree.itemClicked.connect(self._clicked)
+        split = QSplitter()
+        split.addWidget(self.tree)
+        split.addWidget(self._table_side())
+        split.setSizes([260, 900])
+        split.setChildrenCollapsible(False)
+        sources_button = QPushButton("Go to Sources")
+        set_kind(sources_button, "primary")
+        sources_button.clicked.connect(lambda: go and go("sources"))
+        self.empty, _ = state_card(
+            "Your warehouse is empty",
+            "Add a source and sync it; its tables appear here, ready to browse, filter and download.",
+            sources_button,
+        )
+        self.not_allowed, self.not_allowed_text = state_card("The warehouse is not available to your role", "")
+        self.stack = QStackedWidget()
+        for widget in (split, self.empty, self.not_allowed):
+            self.stack.addWidget(widget)
+        self.split = split
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(32, 20, 32, 24)
+        layout.setSpacing(10)
+        layout.addLayout(head)
+        layout.addWidget(self.stack, 1)
+        model.changed.connect(self.refresh)
+        model.columns_loaded.connect(self._columns_loaded)
+        self.grid.changed.connect(self._grid_changed)
+        self.refresh()
+        self._grid_changed()
+
+    def _table_side(self) -> QWidget:
+        self.table_title = label("Pick a table on the left to see its rows.", "Section")
+        self.page_text = label("", "Muted")
+        self.filters = QtFilterBar(self.grid)
+        self.view = QTableView()
+        self.view.setModel(GridTableModel(self.grid))
+        self.view.setAlternatingRowColors(True)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.horizontalHeader().setSectionsClickable(True)
+        self.view.horizontalHeader().sectionClicked.connect(self._header_clicked)
+        self.view.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.view.verticalHeader().setDefaultSectionSize(26)
+        self.view.selectionModel().currentChanged.connect(self._cell_changed)
+        self.previous_button = QPushButton("Previous")
+        self.next_button = QPushButton("Next")
+        self.previous_button.clicked.connect(self.grid.previous_page)
+        self.next_button.clicked.connect(self.grid.next_page)
+        self.page_size = QComboBox()
+        for size in PAGE_SIZES:
+            self.page_size.addItem(f"{size} rows per page", size)
+        self.page_size.setCurrentIndex(PAGE_SIZES.index(self.grid.page_size))
+        self.page_size.currentIndexChanged.connect(lambda _i: self.grid.set_page_size(self.page_size.currentData()))
+        self.download_button = QToolButton()
+        self.download_button.setText("Download")
+        self.download_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.download_button.setObjectName("UserMenu")
+        menu = QMenu(self.download_button)
+        for fmt, caption in EXPORT_FORMATS.items():
+            action = QAction(f"{caption}…", menu)
+            action.triggered.connect(lambda _c=False, f=fmt: self.choose_export(f))
+            menu.addAction(action)
+        self.download_button.setMenu(menu)
+        self.download_bar = QtTransferBar()
+        paging = QHBoxLayout()
+        paging.addWidget(self.previous_button)
+        paging.addWidget(self.next_button)
+        paging.addWidget(self.page_size)
+        paging.addStretch(1)
+        paging.addWidget(self.download_bar, 2)
+        paging.addWidget(self.download_button)
+        head = QHBoxLayout()
+        head.addWidget(self.table_title, 1)
+        head.addWidget(self.page_text)
+        grid_side = QWidget()
+        column = QVBoxLayout(grid_side)
+        column.setContentsMargins(12, 0, 0, 0)
+        column.setSpacing(8)
+        column.addLayout(head)
+        column.addWidget(self.filters)
+        column.addWidget(self.view, 1)
+        column.addLayout(paging)
+        self.profile = QtProfilePanel(self.grid)
+        self.profile.setMinimumWidth(240)
+        self.profile.setMaximumWidth(340)
+        side = QSplitter()
+        side.addWidget(grid_side)
+        side.addWidget(self.profile)
+        side.setSizes([640, 280])
+        side.setChildrenCollapsible(False)
+        return side
+
+    # --- the tree ---------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        model, org = self.model, self.model.app.org
+        readable = org is not None and model.can_read
+        if org is not None and not readable:
+            self.not_allowed_text.setText(
+                f"Your role ({roles.label(org.role).lower()}) in {org.org.name} cannot browse the warehouse; "
+                "shared charts and dashboards are where your data shows. Ask an admin for the analyst role."
+            )
+        empty = model.loaded and not model.tables
+        self.stack.setCurrentWidget(self.not_allowed if not readable else self.empty if empty else self.split)
+        self.refresh_button.setVisible(readable)
+        schemas = model.schemas()
+        n = len(model.tables)
+        self.intro.setText(
+            f"{n} table{'s' if n != 1 else ''} in {len(schemas)} schema{'s' if len(schemas) != 1 else ''} of "
+            f"{org.org.name if org else 'your'} warehouse." + (" Loading…" if model.loading else "")
+        )
+        self._fill_tree(schemas)
+
+    def _fill_tree(self, schemas: dict[str, list]) -> None:  # type: ignore[type-arg]
+        self.tree.clear()
+        for schema, tables in schemas.items():
+            top = QTreeWidgetItem([schema, ""])
+            top.setData(0, KIND, "schema")
+            top.setToolTip(0, "A source's raw tables" if schema.startswith("raw_") else "")
+            self.tree.addTopLevelItem(top)
+            for info in tables:
+                item = QTreeWidgetItem([info.name, f"{info.rows:,}" if info.rows is not None else info.kind])
+                item.setData(0, KIND, "table")
+                item.setData(0, WHERE, (schema, info.name))
+                item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                placeholder = QTreeWidgetItem(["Loading columns…"])
+                placeholder.setData(0, KIND, "loading")
+                item.addChild(placeholder)
+                top.addChild(item)
+            top.setExpanded(True)
+
+    def table_item(self, schema: str, table: str) -> QTreeWidgetItem | None:
+        for i in range(self.tree.topLevelItemCount()):
+            top = self.tree.topLevelItem(i)
+            for j in range(top.childCount()):
+                if top.child(j).data(0, WHERE) == (schema, table):
+                    return top.child(j)
+        return None
+
+    def _expanded(self, item: QTreeWidgetItem) -> None:
+        if item.data(0, KIND) == "table":
+            self.model.load_columns(*item.data(0, WHERE))
+
+    def _columns_loaded(self, schema: str, table: str) -> None:
+        item = self.table_item(schema, table)
+        if item is None:
+            return
+        item.takeChildren()
+        for column in self.model.columns.get((schema, table), []):
+            child = QTreeWidgetItem([column.name, column.type])
+            child.setData(0, KIND, "column")
+            child.setData(0, WHERE, (schema, table, column.name))
+            if column.original_name and column.original_name != column.name:
+                child.setToolTip(0, f"In the source: {column.original_name}")
+            item.addChild(child)
+
+    def _clicked(self, item: QTreeWidgetItem) -> None:
+        kind, where = item.data(0, KIND), item.data(0, WHERE)
+        if kind == "table":
+            self.open_table(*where)
+        elif kind == "column":
+            schema, table, column = where
+            if (self.grid.schema, self.grid.table) != (schema, table):
+                self.open_table(schema, table)
+            self.grid.load_profile(column)
+
+    def open_table(self, schema: str, table: str) -> None:
+        self.model.open(schema, table)
+
+    # --- the grid ---------------------------------------------------------------------------------
+    def _grid_changed(self) -> None:
+        grid = self.grid
+        self.table_title.setText(
+            f"{grid.schema}.{grid.table}" if grid.is_open else "Pick a table on the left to see its rows."
+        )
+        self.page_text.setText(("Loading… " if grid.loading else "") + (grid.page_text() if grid.is_open else ""))
+        self.filters.set_columns([c.name for c in grid.columns])
+        self.filters.show_filters()
+        self.filters.setEnabled(grid.is_open)
+        self.previous_button.setEnabled(grid.has_previous)
+        self.next_button.setEnabled(grid.has_next)
+        self.page_size.setEnabled(grid.is_open)
+        self.download_button.setEnabled(grid.is_open)
+        self.download_button.setVisible(self.model.can_export)
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        if grid.columns and not grid.loading:
+            self.view.resizeColumnsToContents()
+            for i in range(len(grid.columns)):
+                header.resizeSection(i, min(header.sectionSize(i), 260))
+
+    def _header_clicked(self, section: int) -> None:
+        if 0 <= section < len(self.grid.columns):
+            self.grid.sort_by(self.grid.columns[section].name)
+
+    def _cell_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if current.isValid() and current.column() < len(self.grid.columns):
+            self.grid.load_profile(self.grid.columns[current.column()].name)
+
+    # --- download ---------------------------------------------------------------------------------
+    def choose_export(self, fmt: str) -> None:
+        suggested = str(Path.home() / f"{self.grid.table}.{fmt}")
+        caption = EXPORT_FORMATS[fmt]
+        path, _f = QFileDialog.getSaveFileName(self, f"Download {self.grid.table} as {caption}", suggested,
+                                               f"{caption} (*.{fmt})")  # fmt: skip
+        if path:
+            self.export_to(fmt, Path(path))
+
+    def export_to(self, fmt: str, path: Path) -> None:
+        """Download the table with the current filters and sort to `path`, with progress below the grid."""
+        if path.suffix.lower() != f".{fmt}":
+            path = path.with_name(path.name + f".{fmt}")
+        transfer = self.grid.start_export(fmt, path)
+        if transfer is not None:
+            self.download_bar.follow(transfer)
