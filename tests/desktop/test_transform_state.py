@@ -83,7 +83,7 @@ def test_recipe_flow_trim_cluster_undo_redo_preview_save_and_run(signed_in: AppS
 
 
 def test_problems_mass_edit_disable_move_delete_and_eject(signed_in: AppState, tmp_path: Path) -> None:
-    transform, recipe = _open_new_recipe(signed_in, tmp_path)
+    _transform, recipe = _open_new_recipe(signed_in, tmp_path)
     recipe.add_step("drop_columns", {"columns": ["city"]})
     recipe.add_step("trim", {"columns": ["city"]})
     assert recipe.problems_of(2) and "city" in recipe.problems_of(2)[0] and not recipe.problems_of(1)
