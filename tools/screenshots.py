@@ -12,6 +12,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -63,6 +64,51 @@ def seed_people(url: str, admin_client: object) -> None:
         DalgoClient(url).accept_invitation(admin.create_invitation(email, role).code, PASSWORD)  # type: ignore[attr-defined]
     admin.create_invitation("david.kamau@example.org", "analyst")  # type: ignore[attr-defined]
     admin.create_invitation("esther.wanjiru@example.org", "member")  # type: ignore[attr-defined]
+
+
+VILLAGES = (
+    "id,city,district,households,surveyed_on\n1,Bengaluru , North,12,01/02/2024\n2,bengaluru,North,7,02/02/2024\n"
+    "3,BENGALURU,South,3,03/02/2024\n4,Mysuru,South,9,04/02/2024\n5,Bangalore,North,4,05/02/2024\n"
+    "6,Mysore,North,5,06/02/2024\n7,mysuru ,South,8,07/02/2024\n"
+)
+
+
+def shoot_transform(shell: Any, admin: Any, shoot: Shooter, home: Path) -> None:
+    """A CSV synced as a source, a recipe with a cluster merge and a facet, a run, and the lineage."""
+    from desktop.state.recipe import column_actions
+
+    csv = home / "villages.csv"
+    csv.write_text(VILLAGES)
+    source = admin.create_source("Villages", "csv", {"upload_id": admin.upload_file(csv).id})
+    admin.discover_source(source.id)
+    job_id = admin.sync_source(source.id).job_id
+    wait_until(lambda: admin.get_job(job_id).status == "succeeded")
+    page = shell.transform_page
+    shell.go("transform")
+    wait_until(lambda: bool(page.model.tables and page.model.operations))
+    schema, table = page.model.tables[0]
+    page.model.new_recipe("Clean villages", f"{schema}.{table}")
+    wait_until(lambda: page.recipe.preview is not None)
+    page.recipe.add_step("trim", {"columns": ["city", "district"]})
+    wait_until(lambda: len(page.recipe.steps) == 1)
+    page.recipe_editor.column_action("city", next(a for a in column_actions("city") if a.op == "clusters"))
+    dialog = page.recipe_editor.dialog
+    wait_until(lambda: dialog.table.rowCount() > 0)
+    shoot(dialog, "transform-clusters")
+    dialog.submit()
+    wait_until(lambda: len(page.recipe.steps) == 2)
+    page.recipe.add_step("parse_dates", {"column": "surveyed_on", "formats": ["dd/mm/yyyy"]})
+    wait_until(lambda: len(page.recipe.steps) == 3)
+    page.recipe.load_facet("city")
+    wait_until(lambda: page.recipe.facet is not None and page.recipe.preview is not None)
+    shoot(shell.window(), "transform")
+    page.save_and_run()
+    wait_until(lambda: page.model.job is not None and not page.model.job.active, timeout=120)
+    shoot(shell.window(), "transform-run")
+    page.tabs.setCurrentWidget(page.lineage)
+    wait_until(lambda: bool(page.model.lineage_png))
+    shoot(shell.window(), "transform-lineage")
+    page.tabs.setCurrentWidget(page.editors)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -131,7 +177,8 @@ def main(argv: list[str] | None = None) -> int:
         shell.go("settings")
         wait_until(lambda: len(shell.audit.events) > 0)
         shoot(window, "settings")
-        shell.go("transform")
+        shoot_transform(shell, admin, shoot, home)
+        shell.go("pipelines")
         shoot(window, "coming-later")
         shell.go("users")
         other = window.shell.topbar.orgs.findText("Lakeside Schools Trust")

@@ -124,7 +124,7 @@ class QtClusterDialog(QtFormDialog):
     def __init__(self, parent: QWidget, model: RecipeModel, column: str) -> None:
         intro = f"Values of {column} that look like the same thing written differently."
         super().__init__(parent, f"Cluster and merge {column}", intro, "Merge selected")
-        self.setMinimumWidth(620)
+        self.setMinimumWidth(780)
         self.model, self.column = model, column
         self.method = QComboBox()
         self.method.addItem("Fingerprint (case, spaces, punctuation)", "fingerprint")
@@ -137,7 +137,11 @@ class QtClusterDialog(QtFormDialog):
         self.table.setHorizontalHeaderLabels(["Merge?", "Values in the cluster (rows)", "Rows", "Merge into"])
         self.table.verticalHeader().hide()
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(3, 180)
+        self.table.setWordWrap(True)
         self.table.setMinimumHeight(260)
         self.form.addRow(self.table)
         model.clusters_changed.connect(self.refresh)
@@ -155,9 +159,11 @@ class QtClusterDialog(QtFormDialog):
             values = ", ".join(f"{v} ({n})" for v, n in cluster["values"])
             for c, text in ((1, values), (2, str(cluster.get("rows", "")))):
                 item = QTableWidgetItem(text)
+                item.setToolTip(text)
                 item.setFlags(Qt.ItemFlag.ItemIsEnabled)
                 self.table.setItem(r, c, item)
             self.table.setItem(r, 3, QTableWidgetItem(str(cluster["suggested"])))
+        self.table.resizeRowsToContents()
         self.ok_button.setEnabled(bool(clusters) and self.model.can_edit)
 
     def merges(self) -> list[tuple[list[Any], Any]]:
