@@ -86,6 +86,7 @@ class QtFilterBar(QWidget):
     def __init__(self, grid: GridModel) -> None:
         super().__init__()
         self.grid = grid
+        self._shown: list[object] | None = None
         self.column = QComboBox()
         self.column.setMinimumWidth(160)
         self.op = QComboBox()
@@ -128,6 +129,9 @@ class QtFilterBar(QWidget):
             self.value.clear()
 
     def show_filters(self) -> None:
+        if self._shown == self.grid.filters:
+            return  # paging or sorting: the chips stay as they are
+        self._shown = list(self.grid.filters)
         while self.chips.count():
             item = self.chips.takeAt(0)
             if item.widget():

@@ -129,15 +129,15 @@ class QtStreamsTable(QWidget):
         cursor = _combo(cursors, choice.cursor_field, self.editable and choice.sync_mode != "full_refresh")
         cursor.currentIndexChanged.connect(lambda _i, r=row: self._picked(r))
         self.table.setCellWidget(row, 4, cursor)
-        keys: list[tuple[str, object]] = [(NONE, ())]
+        # a key is stored as "a,b" text: combo data round-trips strings reliably, tuples not
+        keys: list[tuple[str, object]] = [(NONE, "")]
         if len(choice.primary_key) > 1:
-            keys.append((", ".join(choice.primary_key), tuple(choice.primary_key)))
-        ordered = stream.primary_key_candidates + [
-            c.name for c in stream.columns if c.name not in stream.primary_key_candidates
-        ]
-        keys += [(c, (c,)) for c in ordered]
+            keys.append((", ".join(choice.primary_key), ",".join(choice.primary_key)))
+        names = [c.name for c in stream.columns]
+        ordered = stream.primary_key_candidates + [n for n in names if n not in stream.primary_key_candidates]
+        keys += [(name, name) for name in ordered]
         enabled = self.editable and choice.sync_mode == "incremental_dedup"
-        key = _combo(keys, tuple(choice.primary_key), enabled)
+        key = _combo(keys, ",".join(choice.primary_key), enabled)
         key.currentIndexChanged.connect(lambda _i, r=row: self._picked(r))
         self.table.setCellWidget(row, 5, key)
 
@@ -152,7 +152,8 @@ class QtStreamsTable(QWidget):
         choice = self.choices[row]
         choice.sync_mode = self.table.cellWidget(row, 3).currentData()  # type: ignore[attr-defined]
         choice.cursor_field = self.table.cellWidget(row, 4).currentData()  # type: ignore[attr-defined]
-        choice.primary_key = list(self.table.cellWidget(row, 5).currentData() or ())  # type: ignore[attr-defined]
+        key = self.table.cellWidget(row, 5).currentData() or ""  # type: ignore[attr-defined]
+        choice.primary_key = [part for part in key.split(",") if part]
         self.table.cellWidget(row, 4).setEnabled(self.editable and choice.sync_mode != "full_refresh")
         self.table.cellWidget(row, 5).setEnabled(self.editable and choice.sync_mode == "incremental_dedup")
 
