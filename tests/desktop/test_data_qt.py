@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop.client import DalgoClient
 from desktop.ui.qt_main import QtMainWindow
-from tests.desktop.sources_fixtures import WAIT, click, synced_csv_source, write_csv
+from tests.desktop.sources_helpers import WAIT, click, synced_csv_source, write_csv
 
 pytest_plugins = ["tests.desktop.sources_fixtures"]  # the window and kobo fixtures
 pytestmark = [pytest.mark.qt, pytest.mark.e2e]

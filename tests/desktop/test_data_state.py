@@ -11,7 +11,7 @@ from desktop.client import DalgoClient
 from desktop.state.data import DataModel
 from desktop.state.session import AppState
 from tests.desktop.conftest import ADMIN, invite_and_join
-from tests.desktop.sources_fixtures import sign_in, synced_csv_source, write_csv
+from tests.desktop.sources_helpers import sign_in, synced_csv_source, write_csv
 
 pytestmark = pytest.mark.e2e
 

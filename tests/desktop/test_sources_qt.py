@@ -13,7 +13,7 @@ from desktop.client import DalgoClient
 from desktop.ui.qt_main import QtMainWindow
 from desktop.ui.qt_source_dialogs import QtLogDialog, QtSourceDialog
 from tests.desktop.conftest import invite_and_join
-from tests.desktop.sources_fixtures import (
+from tests.desktop.sources_helpers import (
     WAIT,
     cell,
     click,

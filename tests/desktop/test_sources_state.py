@@ -14,7 +14,7 @@ from desktop.state.source_syncs import details_text, summary_text
 from desktop.state.sources import SourcesModel, stream_choices
 from desktop.state.spec_form import MASK
 from tests.desktop.conftest import ADMIN, invite_and_join
-from tests.desktop.sources_fixtures import sign_in, wait_job, write_csv
+from tests.desktop.sources_helpers import sign_in, wait_job, write_csv
 from tests.fakes.kobo import TOKEN, KoboFake
 
 pytest_plugins = ["tests.desktop.sources_fixtures"]  # the window and kobo fixtures
