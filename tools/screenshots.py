@@ -178,6 +178,9 @@ def main(argv: list[str] | None = None) -> int:
         wait_until(lambda: len(shell.audit.events) > 0)
         shoot(window, "settings")
         shoot_transform(shell, admin, shoot, home)
+        from screenshots_data import shoot_sources_and_data  # tools/ is on sys.path when run as a script
+
+        shoot_sources_and_data(shell, admin, shoot, home, wait_until)
         shell.go("pipelines")
         shoot(window, "coming-later")
         shell.go("users")

@@ -63,6 +63,14 @@ def error_text(job: Job) -> str:
     return f"{job.error} → {job.error_hint}" if job.error_hint else job.error
 
 
+def progress_fraction(job: Job) -> tuple[int, int] | None:
+    """(rows, total) while the connector knows how many records the stream has (Kobo's `count`), else None."""
+    rows, total = job.progress.get("rows"), job.progress.get("total")
+    if isinstance(rows, int) and isinstance(total, int) and 0 < total >= rows:
+        return rows, total
+    return None
+
+
 def progress_text(job: Job) -> str:
     """'Stream household_survey · 1,200 rows · 3.4 MB · 12 s' for the progress box."""
     if job.status == "queued":
@@ -73,7 +81,9 @@ def progress_text(job: Job) -> str:
         table = progress.get("table")
         extra = f" → {table}" if table and table != progress["stream"] else ""
         parts.append(f"Stream {progress['stream']}{extra}")
-    parts.append(f"{int(progress.get('rows') or 0):,} rows")
+    fraction = progress_fraction(job)
+    rows = f"{fraction[0]:,} of {fraction[1]:,}" if fraction else f"{int(progress.get('rows') or 0):,}"
+    parts.append(f"{rows} rows")
     if progress.get("bytes"):
         parts.append(human_bytes(int(progress["bytes"])))
     parts.append(elapsed_text(job.elapsed_s or 0.0))

@@ -11,10 +11,12 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QMenu,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QStackedWidget,
     QTableView,
@@ -30,7 +32,7 @@ from desktop.state.data import DataModel
 from desktop.state.grid import EXPORT_FORMATS, PAGE_SIZES
 from desktop.ui.qt_grid import GridTableModel, QtFilterBar, QtProfilePanel
 from desktop.ui.qt_sources import state_card
-from desktop.ui.qt_theme import label, set_kind
+from desktop.ui.qt_theme import BORDER, PRIMARY_SOFT, TEXT, label, set_kind
 from desktop.ui.qt_transfer import QtTransferBar
 
 KIND = Qt.ItemDataRole.UserRole  # "schema" / "table" / "column" / "loading"
@@ -52,13 +54,25 @@ class QtDataPage(QWidget):
         self.tree.setHeaderLabels(["Table", "Rows"])
         self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.tree.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self.tree.setIndentation(14)
         self.tree.header().setStretchLastSection(False)
         self.tree.itemExpanded.connect(self._expanded)
         self.tree.itemClicked.connect(self._clicked)
+        grid_side = self._table_side()
+        self.profile = QtProfilePanel(self.grid)
+        left = QSplitter(Qt.Orientation.Vertical)  # the tree above the profile: the grid keeps the width
+        profile_scroll = QScrollArea()
+        profile_scroll.setWidget(self.profile)
+        profile_scroll.setWidgetResizable(True)
+        profile_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        left.addWidget(self.tree)
+        left.addWidget(profile_scroll)
+        left.setSizes([250, 380])
+        left.setChildrenCollapsible(False)
         split = QSplitter()
-        split.addWidget(self.tree)
-        split.addWidget(self._table_side())
-        split.setSizes([260, 900])
+        split.addWidget(left)
+        split.addWidget(grid_side)
+        split.setSizes([300, 700])
         split.setChildrenCollapsible(False)
         sources_button = QPushButton("Go to Sources")
         set_kind(sources_button, "primary")
@@ -91,6 +105,10 @@ class QtDataPage(QWidget):
         self.view = QTableView()
         self.view.setModel(GridTableModel(self.grid))
         self.view.setAlternatingRowColors(True)
+        self.view.setStyleSheet(
+            f"QTableView {{ background: white; border: 1px solid {BORDER}; gridline-color: #eef2f6; "
+            f"selection-background-color: {PRIMARY_SOFT}; selection-color: {TEXT}; alternate-background-color: #f8fafc; }}"
+        )
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.horizontalHeader().setSectionsClickable(True)
@@ -136,15 +154,7 @@ class QtDataPage(QWidget):
         column.addWidget(self.filters)
         column.addWidget(self.view, 1)
         column.addLayout(paging)
-        self.profile = QtProfilePanel(self.grid)
-        self.profile.setMinimumWidth(240)
-        self.profile.setMaximumWidth(340)
-        side = QSplitter()
-        side.addWidget(grid_side)
-        side.addWidget(self.profile)
-        side.setSizes([640, 280])
-        side.setChildrenCollapsible(False)
-        return side
+        return grid_side
 
     # --- the tree ---------------------------------------------------------------------------------
     def refresh(self) -> None:

@@ -164,7 +164,7 @@ class QtBars(QWidget):
 
     def set_bars(self, bars: list[tuple[str, int]], caption: tuple[str, str] = ("", "")) -> None:
         self.bars, self.caption = bars, caption
-        self.setFixedHeight(max(24, 20 * len(bars)) if self.horizontal else 120)
+        self.setFixedHeight(max(24, 20 * len(bars)) if self.horizontal else 96)
         self.setVisible(bool(bars))
         self.update()
 
@@ -270,6 +270,6 @@ class QtProfilePanel(QWidget):
         caption = (cell_text(profile.histogram[0].start), cell_text(profile.histogram[-1].end)) if bins else ("", "")
         self.histogram.set_bars(bins, caption)
         self.histogram_title.setVisible(bool(bins))
-        top = [(cell_text(v.value), v.count) for v in profile.top_values[:8]]
+        top = [(cell_text(v.value), v.count) for v in profile.top_values[:6]]
         self.top_values.set_bars(top)
         self.top_title.setVisible(bool(top))

@@ -27,7 +27,7 @@ from desktop.state.spec_form import UPLOAD, build_config, fields_of, is_file_con
 from desktop.state.transfer import Transfer, human_bytes
 from desktop.ui.qt_dialogs import QtFormDialog
 from desktop.ui.qt_spec_form import QtSpecForm
-from desktop.ui.qt_theme import BORDER, label, set_kind
+from desktop.ui.qt_theme import label, set_kind
 from desktop.ui.qt_transfer import QtTransferBar
 
 FILE_FILTER = "Data files (*.csv *.tsv *.txt *.xlsx *.json *.ndjson *.jsonl *.parquet);;All files (*)"
@@ -51,7 +51,7 @@ class QtDropZone(QFrame):
     def __init__(self, on_file: object) -> None:
         super().__init__()
         self.setObjectName("DropZone")
-        self.setStyleSheet(f"#DropZone {{ border: 1px dashed {BORDER}; border-radius: 8px; background: #f8fafc; }}")
+        self.setStyleSheet("#DropZone { border: 1px dashed #94a3b8; border-radius: 8px; background: #f8fafc; }")
         self.text = label("Drag a file here, or", "Muted", wrap=True)
         self.choose = QPushButton("Choose file…")
         self.choose.clicked.connect(on_file)  # type: ignore[arg-type]
@@ -76,7 +76,7 @@ class QtSourceDialog(QDialog):
         self.form: QtSpecForm | None = None
         self.drop_zone: QtDropZone | None = None
         self.setWindowTitle("Edit source" if source else "Add a source")
-        self.setMinimumSize(560, 560)
+        self.setMinimumSize(580, 640)
         self.setAcceptDrops(True)
         self.connector = QComboBox()
         for connector in model.connectors:
@@ -87,11 +87,14 @@ class QtSourceDialog(QDialog):
         self.about = label("", "Muted", wrap=True)
         self.body = QVBoxLayout()
         holder = QWidget()
+        holder.setObjectName("FormBody")
+        holder.setStyleSheet("#FormBody { background: white; }")
         holder.setLayout(self.body)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(holder)
+        scroll.setStyleSheet("QScrollArea { background: white; }")
         self.ok_button = QPushButton("Save" if source else "Create source")
         set_kind(self.ok_button, "primary")
         self.ok_button.clicked.connect(self.submit)

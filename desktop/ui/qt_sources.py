@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
+    QHeaderView,
     QPushButton,
     QSplitter,
     QStackedWidget,
@@ -90,7 +91,7 @@ class QtSourceDetail(QWidget):
         self.tabs.addTab(self.streams, "Streams")
         self.tabs.addTab(self.history, "Sync history")
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(16, 0, 0, 0)
+        layout.setContentsMargins(0, 12, 0, 0)
         layout.setSpacing(8)
         layout.addWidget(self.title)
         layout.addWidget(self.subtitle)
@@ -119,11 +120,14 @@ class QtSourcesPage(QWidget):
         self.list.horizontalHeader().sectionClicked.connect(lambda i: model.sort(SOURCE_COLUMNS[i][0]))
         self.list.horizontalHeader().setSortIndicatorShown(True)
         self.list.itemSelectionChanged.connect(self._picked)
+        header = self.list.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(90)
         self.detail = QtSourceDetail(self)
-        split = QSplitter()
+        split = QSplitter(Qt.Orientation.Vertical)  # sources are few: a short list above a full-width detail
         split.addWidget(self.list)
         split.addWidget(self.detail)
-        split.setSizes([430, 700])
+        split.setSizes([170, 560])
         split.setChildrenCollapsible(False)
         empty_add = QPushButton("Add a source")
         set_kind(empty_add, "primary")
@@ -181,7 +185,7 @@ class QtSourcesPage(QWidget):
         self.list.clearSelection()
         self.list.setRowCount(len(rows))
         for r, source in enumerate(rows):
-            job = source.last_sync
+            job = self.model.syncs.running(source.id) or source.last_sync
             rows_loaded = job_rows(job)
             cells = (source.name, self.model.type_name(source), STATUS_LABELS.get(job.status, job.status) if job else "Never",
                      when_text(job.started_at or job.created_at) if job else "—",
@@ -232,9 +236,24 @@ class QtSourcesPage(QWidget):
         self.model.select(selected[0].data(Qt.ItemDataRole.UserRole) if selected else None)
 
     def _progress(self, source_id: str) -> None:
+        job = self.model.syncs.current.get(source_id)
+        row = next(
+            (
+                r
+                for r in range(self.list.rowCount())
+                if self.list.item(r, 0).data(Qt.ItemDataRole.UserRole) == source_id
+            ),
+            None,
+        )
+        if (
+            job is not None
+            and job.active
+            and row is not None
+            and self.list.item(row, 2).text() != STATUS_LABELS[job.status]
+        ):
+            self._fill_list()  # the list says Running as soon as a sync starts
         source = self.current()
         if source is not None and source.id == source_id:
-            job = self.model.syncs.current.get(source_id)
             self.detail.progress.show_job(source, job, access.may(self.model.app.role, "jobs:cancel"))
             self.detail.sync_button.setEnabled(
                 self.model.can_sync and self.model.busy is None and not (job and job.active)

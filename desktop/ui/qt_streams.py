@@ -25,6 +25,7 @@ from desktop.state.source_syncs import (
     STATUS_LABELS,
     details_text,
     elapsed_text,
+    progress_fraction,
     progress_text,
     summary_text,
     when_text,
@@ -72,7 +73,11 @@ class QtStreamsTable(QWidget):
         self.editable = True
         self.empty = label("Run Discover to list the streams (tables, forms, sheets) this source offers.", "Muted")
         self.table = table(STREAM_COLUMNS)
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        for column, width in ((3, 210), (4, 190), (5, 170)):  # combos: their width is not "contents"
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
+            header.resizeSection(column, width)
         self.table.itemChanged.connect(self._ticked)
         self.save_button = QPushButton("Save streams")
         set_kind(self.save_button, "primary")
@@ -199,8 +204,11 @@ class QtSyncProgress(QFrame):
         streams = [s.name for s in source.streams or []]
         if job.active:
             self.title.setText(f"Syncing {source.name}…")
-            current = job.progress.get("stream")
-            if len(streams) > 1 and current in streams:  # several streams: how many are done
+            current, fraction = job.progress.get("stream"), progress_fraction(job)
+            if fraction is not None:  # the connector knows the stream's size: rows of total
+                self.bar.setRange(0, fraction[1])
+                self.bar.setValue(fraction[0])
+            elif len(streams) > 1 and current in streams:  # several streams: how many are done
                 self.bar.setRange(0, len(streams))
                 self.bar.setValue(streams.index(current))
             else:
@@ -224,10 +232,10 @@ class QtSyncHistory(QWidget):
         self.empty = label("No syncs yet. Press Sync now to load the selected streams.", "Muted")
         self.table = table(HISTORY_COLUMNS)
         self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.table.setMaximumHeight(160)  # a few runs at a glance; the details below get the room
         self.table.itemSelectionChanged.connect(self._selected)
         self.details = QPlainTextEdit()
         self.details.setReadOnly(True)
-        self.details.setMaximumHeight(170)
         self.log_button = QPushButton("View log")
         self.log_button.clicked.connect(lambda: self.selected() and on_log(self.selected()))  # type: ignore[arg-type]
         row = QHBoxLayout()
@@ -236,8 +244,8 @@ class QtSyncHistory(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 8, 0, 0)
         layout.addWidget(self.empty)
-        layout.addWidget(self.table, 1)
-        layout.addWidget(self.details)
+        layout.addWidget(self.table, 2)
+        layout.addWidget(self.details, 3)
         layout.addLayout(row)
 
     def show_jobs(self, jobs: list[Job]) -> None:
