@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop.client import DalgoClient
+from desktop.client.data_api import TransferCancelled
 from desktop.client.data_models import CatalogStream, CheckResult, Connector, Source, StreamConfig, Upload
 from desktop.client.errors import Forbidden
 from desktop.client.models import Membership
@@ -241,10 +242,16 @@ class SourcesModel:
         self.app.submit(work, finished, failed)
 
     # --- uploads ----------------------------------------------------------------------------------
-    def upload(self, path: Path, done: Callable[[Upload], None], failed: Callable[[BaseException], None]) -> Transfer:
+    def upload(
+        self,
+        path: Path,
+        done: Callable[[Upload], None],
+        failed: Callable[[BaseException], None],
+        transfer: Transfer | None = None,
+    ) -> Transfer:
         """POST the file in the background; the returned Transfer shows its progress and can cancel it."""
         client, slug, _generation = self._scope()
-        transfer = Transfer(f"Uploading {Path(path).name}")
+        transfer = transfer or Transfer(f"Uploading {Path(path).name}")
 
         def work() -> Upload:
             return client.upload_file(Path(path), progress=transfer.report, cancelled=transfer.cancelled, org=slug)
@@ -255,6 +262,9 @@ class SourcesModel:
 
         def error(err: BaseException) -> None:
             transfer.finished = True
+            if isinstance(err, TransferCancelled):
+                self.app.banner.show(f"The upload of {Path(path).name} was cancelled.", Level.info)
+                return
             failed(err)
 
         self.app.submit(work, finished, error)

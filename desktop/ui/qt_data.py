@@ -31,7 +31,7 @@ from desktop.state import roles
 from desktop.state.data import DataModel
 from desktop.state.grid import EXPORT_FORMATS, PAGE_SIZES
 from desktop.ui.qt_grid import GridTableModel, QtFilterBar, QtProfilePanel
-from desktop.ui.qt_sources import state_card
+from desktop.ui.qt_sources import set_card_text, state_card
 from desktop.ui.qt_theme import BORDER, PRIMARY_SOFT, TEXT, label, set_kind
 from desktop.ui.qt_transfer import QtTransferBar
 
@@ -161,13 +161,15 @@ class QtDataPage(QWidget):
         model, org = self.model, self.model.app.org
         readable = org is not None and model.can_read
         if org is not None and not readable:
-            self.not_allowed_text.setText(
+            set_card_text(
+                self.not_allowed_text,
                 f"Your role ({roles.label(org.role).lower()}) in {org.org.name} cannot browse the warehouse; "
-                "shared charts and dashboards are where your data shows. Ask an admin for the analyst role."
+                "shared charts and dashboards are where your data shows. Ask an admin for the analyst role.",
             )
         empty = model.loaded and not model.tables
         self.stack.setCurrentWidget(self.not_allowed if not readable else self.empty if empty else self.split)
         self.refresh_button.setVisible(readable)
+        self.intro.setVisible(readable)
         schemas = model.schemas()
         n = len(model.tables)
         self.intro.setText(

@@ -134,8 +134,9 @@ class QtFilterBar(QWidget):
         self._shown = list(self.grid.filters)
         while self.chips.count():
             item = self.chips.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
+            if widget := item.widget():
+                widget.setParent(None)
+                widget.deleteLater()
         for i, spec in enumerate(self.grid.filters):
             chip = QPushButton(f"{spec.label()}  ✕")
             chip.setObjectName("FilterChip")

@@ -119,7 +119,9 @@ class QtSourceDialog(QDialog):
         top.addWidget(scroll, 1)
         top.addLayout(buttons)
         if source is not None:
+            self.connector.blockSignals(True)
             self.connector.setCurrentIndex(max(0, self.connector.findData(source.type)))
+            self.connector.blockSignals(False)
         self._connector_changed()
 
     @property
@@ -133,8 +135,9 @@ class QtSourceDialog(QDialog):
         """Rebuild the form for the picked connector."""
         while self.body.count():
             item = self.body.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
+            if widget := item.widget():
+                widget.setParent(None)  # gone at once, not only when the event loop gets to deleteLater
+                widget.deleteLater()
         connector = self.current
         if connector is None:
             return
@@ -194,6 +197,11 @@ class QtSourceDialog(QDialog):
         if path := dropped_file(event):
             event.acceptProposedAction()
             self.use_file(path)
+
+    def reject(self) -> None:
+        if self.transfer is not None and not self.transfer.finished:
+            self.transfer.cancel()  # closing the dialog stops its upload
+        super().reject()
 
     # --- save ---------------------------------------------------------------------------------------
     def submit(self) -> None:

@@ -9,6 +9,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
+    QLabel,
     QPushButton,
     QSplitter,
     QStackedWidget,
@@ -30,7 +31,13 @@ from desktop.ui.qt_transfer import QtTransferBar
 SOURCE_COLUMNS = (("name", "Name"), ("type", "Type"), ("status", "Last sync"), ("synced", "When"), ("rows", "Rows"))
 
 
-def state_card(title: str, text: str, button: QPushButton | None = None) -> tuple[QWidget, QWidget]:
+def set_card_text(words: QLabel, text: str) -> None:
+    """Set a state card's words; a page in a QStackedWidget does not ask a wrapped label its height, so tell it."""
+    words.setText(text)
+    words.setMinimumHeight(words.heightForWidth(560 - 64))
+
+
+def state_card(title: str, text: str, button: QPushButton | None = None) -> tuple[QWidget, QLabel]:
     """A centred card for an empty or not-allowed page; returns (page, text label)."""
     panel, layout = card(32, 12)
     layout.addWidget(label(title, "Section"), 0, Qt.AlignmentFlag.AlignHCenter)
@@ -40,6 +47,7 @@ def state_card(title: str, text: str, button: QPushButton | None = None) -> tupl
     if button is not None:
         layout.addWidget(button, 0, Qt.AlignmentFlag.AlignHCenter)
     panel.setFixedWidth(560)
+    set_card_text(words, text)
     page = QWidget()
     outer = QVBoxLayout(page)
     outer.setContentsMargins(0, 40, 0, 0)
@@ -162,14 +170,16 @@ class QtSourcesPage(QWidget):
         model, org = self.model, self.model.app.org
         readable = org is not None and model.can_read
         if org is not None and not readable:
-            self.not_allowed_text.setText(
+            set_card_text(
+                self.not_allowed_text,
                 f"Your role ({roles.label(org.role).lower()}) in {org.org.name} cannot see sources. "
-                "Ask an admin if you need to bring data in."
+                "Ask an admin if you need to bring data in.",
             )
         self.stack.setCurrentWidget(
             self.not_allowed if not readable else self.empty if model.loaded and not model.sources else self.split
         )
         self.add_button.setVisible(readable)
+        self.intro.setVisible(readable)
         self.add_button.setEnabled(model.can_write)
         self.add_button.setToolTip("" if model.can_write else access.cannot_change(model.app.role))
         n = len(model.sources)

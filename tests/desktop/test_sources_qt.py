@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from desktop.client import DalgoClient
@@ -157,3 +158,33 @@ def test_analysts_look_and_members_are_told_why_not(
     assert (
         data.stack.currentWidget() is data.not_allowed and "cannot browse the warehouse" in data.not_allowed_text.text()
     )
+
+
+def test_cancel_a_running_sync_then_delete_the_source(
+    qtbot: QtBot, window: QtMainWindow, admin: DalgoClient, kobo: tuple[KoboFake, str]
+) -> None:
+    fake, kobo_url = kobo
+    source = admin.create_source("Kobo", "kobotoolbox", {"server_url": kobo_url, "api_token": TOKEN})
+    admin.discover_source(source.id)
+    page = window.shell.sources_page
+    click(qtbot, window.shell.nav["sources"])
+    qtbot.waitUntil(lambda: page.list.rowCount() == 1 and page.detail.isVisible(), timeout=WAIT)
+    fake.fail_next(503, times=4, retry_after=1)  # the server keeps answering "busy": the sync waits and retries
+    click(qtbot, page.detail.sync_button)
+    progress = page.detail.progress
+    qtbot.waitUntil(lambda: progress.cancel_button.isVisible() and progress.cancel_button.isEnabled(), timeout=WAIT)
+    assert progress.title.text() == "Syncing Kobo…" and not page.detail.sync_button.isEnabled()
+    assert cell(page.list, 0, 2) == "Running"
+    click(qtbot, progress.cancel_button)
+    qtbot.waitUntil(lambda: progress.title.text() == "Last sync: cancelled", timeout=WAIT)
+    assert "cancelled; the previous data is intact" in banner_text(window)
+    assert not progress.cancel_button.isVisible() and page.detail.sync_button.isEnabled()
+    assert admin.list_tables("raw_kobo").total == 0  # nothing half-loaded
+
+    click(qtbot, page.detail.delete_button)
+    confirm = page.dialog
+    assert confirm is not None and confirm.windowTitle() == "Delete Kobo?"
+    assert any("stay in the warehouse" in text.text() for text in confirm.findChildren(QLabel))
+    click(qtbot, confirm.ok_button)  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: page.stack.currentWidget() is page.empty, timeout=WAIT)
+    assert admin.list_sources().total == 0 and banner_text(window).startswith("Deleted Kobo.")

@@ -13,6 +13,7 @@ from desktop.state.session import AppState
 from desktop.state.source_syncs import details_text, summary_text
 from desktop.state.sources import SourcesModel, stream_choices
 from desktop.state.spec_form import MASK
+from desktop.state.transfer import Transfer
 from tests.desktop.conftest import ADMIN, invite_and_join
 from tests.desktop.sources_helpers import sign_in, wait_job, write_csv
 from tests.fakes.kobo import TOKEN, KoboFake
@@ -44,6 +45,10 @@ def upload(model: SourcesModel, path: Path) -> Upload:
 def test_csv_source_from_upload_to_sync_history(model: SourcesModel, tmp_path: Path) -> None:
     assert model.loaded and model.sources == [] and model.can_write and model.connectors
     csv = write_csv(tmp_path / "clinic_visits.csv", 250)
+    pressed_cancel = Transfer("Uploading")
+    pressed_cancel.cancel()
+    model.upload(csv, lambda _u: pytest.fail("a cancelled upload finished"), model.app.handle_error, pressed_cancel)
+    assert notice(model) == "The upload of clinic_visits.csv was cancelled."
     model.create("Clinic visits", "csv", {"upload_id": upload(model, csv).id})
     source = model.selected
     assert source is not None and source.name == "Clinic visits"
