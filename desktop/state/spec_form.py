@@ -133,7 +133,7 @@ def build_config(
                 problems.append("Pick a file to upload." if upload else f"Fill in the {spec_field.title}.")
             continue
         if spec_field.kind == "json":
-            raw, problem = _parse_json(spec_field, raw)
+            raw, problem = _parse_json(spec_field, str(raw))
             if problem:
                 problems.append(problem)
                 continue
