@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -43,8 +44,33 @@ def alembic_config(url: str) -> Any:
     return cfg
 
 
+def head_revision() -> str | None:
+    """The newest migration id, read from the version files' text (importing alembic costs ~0.8 s)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        text_ = path.read_text(encoding="utf-8")
+        if rev := re.search(r"^revision\s*=\s*['\"]([^'\"]+)['\"]", text_, re.M):
+            revisions.add(rev.group(1))
+        if down := re.search(r"^down_revision\s*=\s*['\"]([^'\"]+)['\"]", text_, re.M):
+            parents.add(down.group(1))
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+def _current_revision(engine: Engine) -> str | None:
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except Exception:
+        return None
+
+
 def migrate(engine: Engine) -> None:
-    """Bring the schema to head by running the Alembic migrations."""
+    """Bring the schema to head by running the Alembic migrations (skipped when already at head)."""
+    head = head_revision()
+    if head is not None and _current_revision(engine) == head:
+        return
     from alembic import command
 
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))

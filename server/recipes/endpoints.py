@@ -11,7 +11,6 @@ from pydantic import BaseModel, Field
 from server.core.deps import OrgContext, SessionDep, client_ip, require
 from server.core.permissions import Permission
 from server.models import RecipeRow
-from server.recipes.service import RecipeService
 from server.warehouse.service import plain
 
 router = APIRouter(prefix="/recipes", tags=["recipes"])
@@ -20,12 +19,15 @@ PreviewT = Annotated[OrgContext, Depends(require(Permission.transforms_preview))
 WriteT = Annotated[OrgContext, Depends(require(Permission.transforms_write))]
 
 
-def recipe_service(request: Request, session: SessionDep) -> RecipeService:
+def recipe_service(request: Request, session: SessionDep) -> Any:
+    """The recipe engine (sqlglot, DuckDB) is imported on first use, not at server start."""
+    from server.recipes.service import RecipeService
+
     state = request.app.state
     return RecipeService(session, state.storage, state.workspaces, state.preview_caches)
 
 
-ServiceDep = Annotated[RecipeService, Depends(recipe_service)]
+ServiceDep = Annotated[Any, Depends(recipe_service)]
 
 
 class RecipeCreate(BaseModel):
@@ -65,7 +67,7 @@ class ClusterAccept(BaseModel):
     merges: list[ClusterMerge] = Field(min_length=1)
 
 
-def _out(service: RecipeService, ctx: OrgContext, row: RecipeRow) -> dict[str, Any]:
+def _out(service: Any, ctx: OrgContext, row: RecipeRow) -> dict[str, Any]:
     definition = row.definition
     return {
         "id": row.id,

@@ -42,3 +42,13 @@ def test_downgrade_to_base_and_back_on_sqlite(tmp_path: Path) -> None:
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     command.upgrade(cfg, "head")
     assert "users" in inspect(engine).get_table_names()
+
+
+def test_fast_head_check_agrees_with_alembic(tmp_path: Path) -> None:
+    """Start-up skips importing alembic when the DB is at head; the cheap head must be alembic's head."""
+    from alembic.script import ScriptDirectory
+
+    from server.core.db import head_revision
+
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    assert head_revision() == ScriptDirectory.from_config(alembic_config(url)).get_current_head()
