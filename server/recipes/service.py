@@ -17,6 +17,7 @@ from pipelines.recipes import (
     Step,
     StepProblem,
     TableInput,
+    check_cycles,
     cluster_column,
     compiled_relation,
     describe_relation,
@@ -255,7 +256,11 @@ class RecipeService:
                 }
             ]
         others = {s.key: cols for s in recipe.inputs()[1:] if (cols := self.columns_of(con, s)) is not None}
-        return [_problem(p) for p in validate(recipe, columns, others)]
+        return [_problem(p) for p in validate(recipe, columns, others, models=self._other_models(ctx, row))]
+
+    def _other_models(self, ctx: OrgContext, row: RecipeRow) -> dict[str, Recipe]:
+        """The org's other recipes by model name, so a recipe reading its own output is caught as a cycle."""
+        return {r.model_name: self.recipe(r) for r in self.list_all(ctx) if r.id != row.id}
 
     def _data_version(self, ctx: OrgContext) -> str:
         stmt = (
@@ -331,6 +336,7 @@ class RecipeService:
         if row.status == "ejected":
             raise RecipeEjected(f"'{row.name}' was ejected to a SQL model; edit that model instead.")
         recipe = self.recipe(row)
+        check_cycles(recipe, self._other_models(ctx, row))
         con = self._con(ctx)
         columns = self.columns_of(con, recipe.input)
         if columns is None:

@@ -239,3 +239,23 @@ def test_analyst_previews_but_cannot_edit_or_run(api: Api) -> None:
         == 403
     )
     assert api.client.post("/api/v1/transforms/run", headers=analyst.headers()).status_code == 403
+
+
+def test_a_recipe_cycle_is_reported_and_not_saved(api: Api) -> None:
+    admin = api.setup()
+    schema = load_csv(api, admin)
+    first = new_recipe(api, admin, schema, name="Stage one")
+    second = api.client.post(
+        "/api/v1/recipes",
+        json={"name": "Stage two", "input": {"kind": "model", "model": "stage_one"}},
+        headers=admin.headers(),
+    ).json()
+    join = {"right": {"kind": "model", "model": "stage_two"}, "on": [{"left": "id", "right": "id"}], "how": "left"}
+    r = api.client.post(
+        f"/api/v1/recipes/{first['id']}/steps", json={"op": "join", "config": join}, headers=admin.headers()
+    )
+    assert r.status_code == 201, r.text
+    assert any("depends on itself" in p["message"] for p in r.json()["problems"])
+    saved = api.client.post(f"/api/v1/recipes/{first['id']}/save", headers=admin.headers())
+    assert saved.status_code == 400 and "depends on itself" in saved.json()["detail"]
+    assert second["id"]
