@@ -37,6 +37,13 @@ class JobContext:
 
     def progress(self, info: dict[str, Any], *, force: bool = False) -> None:
         """Merge `info` into the job's progress; written to the DB at most ~4 times a second."""
+        stream = info.get("stream")
+        if stream is not None and stream != self._progress.get("stream"):
+            # a new stream starts from zero: no stale total or row count from the previous one
+            self._progress = {k: v for k, v in self._progress.items() if k not in ("rows", "total", "bytes", "table")}
+        rows, seen = info.get("rows"), self._progress.get("rows")
+        if isinstance(rows, int) and isinstance(seen, int) and rows < seen:
+            info = {**info, "rows": seen}  # connector (read) and loader (loaded) both report: never go back
         self._progress.update(info)
         now = time.monotonic()
         if force or now - self._last_write > 0.25:
