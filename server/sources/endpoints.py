@@ -135,7 +135,8 @@ def list_syncs(
     service: ServiceDep,
     jobs: JobServiceDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
+    offset: Annotated[int, Query(ge=0)] = 0,
 ) -> JobPage:
     source = service.repo.get(ctx.org_id, source_id)
-    rows, total = jobs.list(ctx, "source_sync", source.id, limit, 0)
+    rows, total = jobs.list(ctx, "source_sync", source.id, limit, offset)
     return JobPage(items=[job_out(j) for j in rows], total=total)
