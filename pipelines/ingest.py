@@ -125,7 +125,9 @@ class _StreamJob:
         watcher: CancelWatcher,
     ) -> None:
         self.connector, self.config, self.stream, self.con = connector, config, stream, con
-        self.schema, self.ctx, self.batch_id, self.loaded_at, self.watcher = schema, ctx, batch_id, loaded_at, watcher
+        self.schema, self.batch_id, self.loaded_at, self.watcher = schema, batch_id, loaded_at, watcher
+        self._outer_progress = ctx.progress
+        self.ctx = dataclasses.replace(ctx, progress=self._on_progress)  # same cancel event, events seen here
         self.mode = SyncMode(stream.sync_mode)
         self.main = table_name(stream.name)
         self.result = StreamResult(stream=stream.name, sync_mode=self.mode.value)
@@ -141,7 +143,9 @@ class _StreamJob:
         self.con.begin()
         try:
             if self.mode == SyncMode.full_refresh:
-                self._full_refresh()
+                # most connectors read everything on a full refresh; a few use the saved state to follow
+                # the same object (a renamed Google Sheets tab is found again by its sheetId)
+                self._full_refresh(state if getattr(self.connector, "reads_state_on_full_refresh", False) else None)
             else:
                 self._incremental(state)
             self.con.commit()
@@ -164,12 +168,12 @@ class _StreamJob:
 
     # -- full refresh ---------------------------------------------------------------------------
 
-    def _full_refresh(self) -> None:
+    def _full_refresh(self, prior: dict[str, Any] | None) -> None:
         stages: dict[str, str] = {}
         originals: dict[str, dict[str, str]] = {}
         null_columns: dict[str, set[str]] = {}
         new_state = None
-        for batch in self._batches(None):  # a full refresh reads everything, whatever the saved state
+        for batch in self._batches(prior):
             table = table_name(batch.table_name)
             with self.watcher.armed():
                 staged = self._stage_full(batch, table, stages)
@@ -318,6 +322,14 @@ class _StreamJob:
             loaded_at=self.loaded_at,
             watcher=self.watcher,
         )
+
+    def _on_progress(self, info: dict[str, Any]) -> None:
+        """Pass progress on; a connector's "renamed" event becomes a schema change the user sees."""
+        if info.get("event") == "renamed":
+            old, new = info.get("old_title"), info.get("new_title")
+            message = f"'{old}' was renamed to '{new}' in the source; it still loads into {self.main}"
+            self.changes.append(loader.SchemaChange(self.main, "renamed", "", None, None, message))
+        self._outer_progress(info)
 
     def _count(self, table: str, staged: Staged) -> None:
         self._note_table(table)

@@ -64,6 +64,7 @@ class GoogleSheetsConnector:
     type: ClassVar[str] = "google_sheets"
     name: ClassVar[str] = "Google Sheets"
     api_version: ClassVar[str] = "Google Sheets API v4 (service account) / CSV export URL (public link)"
+    reads_state_on_full_refresh: ClassVar[bool] = True  # the saved sheetId follows a renamed tab
 
     def spec(self) -> dict[str, Any]:
         return {

@@ -224,3 +224,22 @@ def test_data_without_a_header_row_is_bad_input(fake: FakeGoogle, api_config: di
 def test_an_empty_tab_reads_as_no_rows(fake: FakeGoogle, api_config: dict[str, Any]) -> None:
     fake.tabs.append(Tab(78, "Empty", [], row_count=100))
     assert read_all(api_config, "empty") == []
+
+
+def test_a_renamed_tab_is_listed_as_a_schema_change_of_the_sync(
+    fake: FakeGoogle, api_config: dict[str, Any], tmp_path: Any, extension_dir: Any
+) -> None:
+    from pipelines.duckdb_conn import connect
+    from pipelines.ingest import run_sync
+
+    con = connect(tmp_path / "w.duckdb", extension_dir=extension_dir)
+    stream = [ConfiguredStream("distributions_2024", SyncMode.full_refresh)]
+    first = run_sync(GoogleSheetsConnector(), api_config, stream, con=con, schema="raw_sheet", ctx=ctx(), batch_id="b1")
+    assert first.streams["distributions_2024"].rows == 30
+    fake.tab("Distributions 2024").title = "Food distributions"
+    second = run_sync(
+        GoogleSheetsConnector(), api_config, stream, con=con, schema="raw_sheet", ctx=ctx(), batch_id="b2"
+    )
+    renamed = [c for c in second.schema_changes if c["kind"] == "renamed"]
+    assert renamed and "Food distributions" in renamed[0]["message"] and renamed[0]["table"] == "distributions_2024"
+    assert con.execute("SELECT COUNT(*) FROM raw_sheet.distributions_2024").fetchone() == (30,)
