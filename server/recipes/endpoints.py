@@ -11,8 +11,15 @@ from pydantic import BaseModel, Field
 from server.core.deps import OrgContext, SessionDep, client_ip, require
 from server.core.permissions import Permission
 from server.models import RecipeRow
-from server.warehouse.service import plain
+from server.warehouse.service import parse_filters, plain
 
+FiltersQ = Annotated[
+    str | None,
+    Query(
+        description='facet selections as JSON, e.g. [{"column": "city", "op": "in", "value": ["Mysuru"]}];'
+        " they filter the preview only, never the recipe"
+    ),
+]
 router = APIRouter(prefix="/recipes", tags=["recipes"])
 ReadT = Annotated[OrgContext, Depends(require(Permission.transforms_read))]
 PreviewT = Annotated[OrgContext, Depends(require(Permission.transforms_preview))]
@@ -162,9 +169,16 @@ def preview_recipe(
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     upto: Annotated[int | None, Query(ge=0, description="preview after this step (1-based); default: all")] = None,
     sample: Annotated[int | None, Query(ge=1, description="run on a random sample of this many input rows")] = None,
+    filters: FiltersQ = None,
 ) -> dict[str, Any]:
-    result: dict[str, Any] = plain(service.preview(ctx, recipe_id, upto, limit, sample))
-    return result
+    chosen = parse_filters(filters)
+    if not chosen:
+        result: dict[str, Any] = plain(service.preview(ctx, recipe_id, upto, limit, sample))
+        return {**result, "filters": []}
+    from server.recipes.filtered import echo
+
+    result = plain(service.preview_filtered(ctx, recipe_id, upto, limit, sample, chosen))
+    return {**result, "filters": plain(echo(chosen))}
 
 
 @router.get("/{recipe_id}/facet", operation_id="recipes-facet")
@@ -176,8 +190,9 @@ def facet(
     kind: str = "text",
     upto: Annotated[int | None, Query(ge=0)] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 200,
+    filters: FiltersQ = None,
 ) -> dict[str, Any]:
-    result: dict[str, Any] = plain(service.facet(ctx, recipe_id, column, kind, upto, limit))
+    result: dict[str, Any] = plain(service.facet(ctx, recipe_id, column, kind, upto, limit, parse_filters(filters)))
     return result
 
 

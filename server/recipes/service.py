@@ -29,6 +29,7 @@ from pipelines.recipes import (
 )
 from pipelines.recipes.cache import PreviewCache
 from pipelines.recipes.facets import date_facet, numeric_facet
+from pipelines.warehouse import Filter
 from server.audit.service import AuditService
 from server.core.deps import OrgContext
 from server.core.errors import BadRequest, Conflict, NotFound
@@ -36,6 +37,7 @@ from server.core.storage import OrgStorage
 from server.core.tenancy import get_scoped, scoped
 from server.models import Job, RecipeRow
 from server.models.base import utcnow
+from server.recipes.filtered import facet_selections, filtered_page, output_relation
 from server.transforms.workspace import Workspaces
 
 HISTORY_LIMIT = 100
@@ -298,6 +300,33 @@ class RecipeService:
             "upto": len(recipe.steps) if upto is None else upto,
         }
 
+    def preview_filtered(
+        self, ctx: OrgContext, recipe_id: str, upto: int | None, limit: int, sample: int | None, filters: list[Filter]
+    ) -> dict[str, Any]:
+        """The preview restricted to rows matching `filters` (facet selections); the recipe is unchanged."""
+        row = self.get(ctx, recipe_id)
+        recipe = self.recipe(row)
+        # The plain preview first: it reports failing steps and conversion warnings, and caches the output.
+        plain_view = self.preview(ctx, recipe_id, upto, 1, sample)
+        con = self._con(ctx)
+        relation = output_relation(
+            con,
+            recipe,
+            input_relation=relation_of(recipe.input),
+            upto=upto,
+            sample=sample,
+            relations={s.key: relation_of(s) for s in recipe.inputs()[1:]},
+            cache=self.caches.setdefault(ctx.org.slug, PreviewCache()),
+            data_version=self._data_version(ctx),
+        )
+        where = (
+            f"after step {plain_view['upto']} of '{row.name}'"
+            if plain_view["upto"]
+            else f"in the input of '{row.name}'"
+        )
+        columns, rows, total = filtered_page(con, relation, filters, limit, where)
+        return {**plain_view, "columns": columns, "rows": rows, "total": total}
+
     def _relation(self, ctx: OrgContext, row: RecipeRow, upto: int | None) -> tuple[duckdb.DuckDBPyConnection, str]:
         recipe = self.recipe(row)
         con = self._con(ctx)
@@ -310,13 +339,23 @@ class RecipeService:
         )
         return con, rel
 
-    def facet(self, ctx: OrgContext, recipe_id: str, column: str, kind: str, upto: int | None, limit: int) -> Any:
+    def facet(
+        self,
+        ctx: OrgContext,
+        recipe_id: str,
+        column: str,
+        kind: str,
+        upto: int | None,
+        limit: int,
+        filters: list[Filter] | None = None,
+    ) -> Any:
         con, rel = self._relation(ctx, self.get(ctx, recipe_id), upto)
+        chosen = facet_selections(filters or [])  # other facets' selections; its own column's is skipped
         if kind == "numeric":
-            return numeric_facet(con, rel, column)
+            return numeric_facet(con, rel, column, filters=chosen)
         if kind == "date":
-            return date_facet(con, rel, column)
-        return text_facet(con, rel, column, limit=limit)
+            return date_facet(con, rel, column, filters=chosen)
+        return text_facet(con, rel, column, limit=limit, filters=chosen)
 
     def clusters(
         self, ctx: OrgContext, recipe_id: str, column: str, method: str, upto: int | None, ngram_size: int

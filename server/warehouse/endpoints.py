@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse
@@ -25,6 +25,10 @@ def warehouse_service(request: Request, session: SessionDep) -> WarehouseService
 
 ServiceDep = Annotated[WarehouseService, Depends(warehouse_service)]
 Filters = Annotated[str | None, Query(description='JSON list: [{"column": "age", "op": "gt", "value": 5}]')]
+Which = Annotated[
+    Literal["primary", "local"],
+    Query(description="primary: the org's warehouse; local: the DuckDB file sources load into"),
+]
 Sort = Annotated[str | None, Query(description="columns, '-' for descending: district,-age")]
 
 
@@ -53,15 +57,19 @@ def configure(
 
 
 @router.get("/tables", operation_id="warehouse-list_tables")
-def list_tables(ctx: ReadWarehouse, service: ServiceDep, schema: str | None = None) -> dict[str, Any]:
-    with service.client(ctx) as client:
+def list_tables(
+    ctx: ReadWarehouse, service: ServiceDep, warehouse: Which = "primary", schema: str | None = None
+) -> dict[str, Any]:
+    with service.client(ctx, warehouse) as client:
         items = [t for t in client.list_tables(schema) if not t.name.startswith("_dalgo_")]
     return {"items": plain(items), "total": len(items)}
 
 
 @router.get("/tables/{schema}/{table}/columns", operation_id="warehouse-list_columns")
-def list_columns(schema: str, table: str, ctx: ReadWarehouse, service: ServiceDep) -> dict[str, Any]:
-    with service.client(ctx) as client:
+def list_columns(
+    schema: str, table: str, ctx: ReadWarehouse, service: ServiceDep, warehouse: Which = "primary"
+) -> dict[str, Any]:
+    with service.client(ctx, warehouse) as client:
         items = client.columns(schema, table)
     return {"items": plain(items), "total": len(items)}
 
@@ -72,12 +80,13 @@ def get_rows(
     table: str,
     ctx: ReadWarehouse,
     service: ServiceDep,
+    warehouse: Which = "primary",
     limit: Annotated[int, Query(ge=1, le=5000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
     sort: Sort = None,
     filters: Filters = None,
 ) -> dict[str, Any]:
-    with service.client(ctx) as client:
+    with service.client(ctx, warehouse) as client:
         page = client.preview(
             schema, table, limit=limit, offset=offset, sort=parse_sort(sort), filters=parse_filters(filters)
         )
@@ -85,8 +94,10 @@ def get_rows(
 
 
 @router.get("/tables/{schema}/{table}/profile", operation_id="warehouse-profile_column")
-def profile_column(schema: str, table: str, column: str, ctx: ReadWarehouse, service: ServiceDep) -> dict[str, Any]:
-    with service.client(ctx) as client:
+def profile_column(
+    schema: str, table: str, column: str, ctx: ReadWarehouse, service: ServiceDep, warehouse: Which = "primary"
+) -> dict[str, Any]:
+    with service.client(ctx, warehouse) as client:
         result: dict[str, Any] = plain(client.profile(schema, table, column))
     return result
 
@@ -98,10 +109,11 @@ def distinct_values(
     column: str,
     ctx: ReadWarehouse,
     service: ServiceDep,
+    warehouse: Which = "primary",
     limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
     filters: Filters = None,
 ) -> dict[str, Any]:
-    with service.client(ctx) as client:
+    with service.client(ctx, warehouse) as client:
         values = client.distinct_values(schema, table, column, limit=limit, filters=parse_filters(filters))
     return {"items": [{"value": plain(v.value), "count": v.count} for v in values], "total": len(values)}
 
@@ -112,11 +124,12 @@ def export_table(
     table: str,
     ctx: Annotated[OrgContext, Depends(require(Permission.warehouse_export))],
     service: ServiceDep,
+    warehouse: Which = "primary",
     format: str = "csv",
     sort: Sort = None,
     filters: Filters = None,
 ) -> FileResponse:
-    path = service.export(ctx, schema, table, format, parse_sort(sort), parse_filters(filters))
+    path = service.export(ctx, schema, table, format, parse_sort(sort), parse_filters(filters), warehouse)
     return FileResponse(
         path, media_type=EXPORT_TYPES[format], filename=path.name, background=BackgroundTask(_remove_export, path)
     )
@@ -127,7 +140,9 @@ def _remove_export(path: Path) -> None:
 
 
 @router.post("/query", operation_id="warehouse-run_query")
-def run_query(body: QueryRequest, ctx: ReadWarehouse, service: ServiceDep) -> dict[str, Any]:
-    with service.client(ctx) as client:
+def run_query(
+    body: QueryRequest, ctx: ReadWarehouse, service: ServiceDep, warehouse: Which = "primary"
+) -> dict[str, Any]:
+    with service.client(ctx, warehouse) as client:
         result = client.query(body.sql, limit=body.limit)
     return {"columns": plain(result.columns), "rows": plain(result.rows), "truncated": result.truncated}

@@ -92,9 +92,11 @@ class WarehouseService:
 
     def describe(self, ctx: OrgContext) -> dict[str, Any]:
         row = self.settings_row(ctx)
+        local = {"kind": "duckdb", "path": str(self.storage.warehouse_path(ctx.org.slug))}
         if row is None or row.kind == "duckdb":
-            return {"kind": "duckdb", "config": {"path": str(self.storage.warehouse_path(ctx.org.slug))}}
-        return {"kind": row.kind, "config": secrets.masked(row.config, secrets.unseal(self.box, row.secrets))}
+            return {"kind": "duckdb", "config": {"path": local["path"]}, "local": local}
+        config = secrets.masked(row.config, secrets.unseal(self.box, row.secrets))
+        return {"kind": row.kind, "config": config, "local": local}
 
     def configure(self, ctx: OrgContext, kind: str, config: dict[str, Any]) -> dict[str, Any]:
         if kind not in WAREHOUSE_SPECS:
@@ -110,9 +112,10 @@ class WarehouseService:
         return self.describe(ctx)
 
     @contextmanager
-    def client(self, ctx: OrgContext) -> Iterator[WarehouseClient]:
+    def client(self, ctx: OrgContext, which: str = "primary") -> Iterator[WarehouseClient]:
+        """The org's primary warehouse, or (`which="local"`) the DuckDB file sources load into."""
         row = self.settings_row(ctx)
-        if row is None or row.kind == "duckdb":
+        if row is None or row.kind == "duckdb" or which == "local":
             client = open_warehouse("duckdb", {}, connection=self.storage.duckdb(ctx.org.slug).cursor())
         else:
             client = open_warehouse(row.kind, secrets.merge(row.config, secrets.unseal(self.box, row.secrets)))
@@ -122,14 +125,21 @@ class WarehouseService:
             client.close()
 
     def export(
-        self, ctx: OrgContext, schema: str, table: str, fmt: str, sort: list[SortKey], filters: list[Filter]
+        self,
+        ctx: OrgContext,
+        schema: str,
+        table: str,
+        fmt: str,
+        sort: list[SortKey],
+        filters: list[Filter],
+        which: str = "primary",
     ) -> Path:
         if fmt not in EXPORT_TYPES:
             raise BadWarehouseRequest(f"Unknown export format '{fmt}'; use csv, xlsx or parquet.")
         folder = self.storage.subdir(ctx.org.slug, "exports") / uuid.uuid4().hex
         folder.mkdir()
         dest = folder / f"{table}.{fmt}"
-        with self.client(ctx) as client:
+        with self.client(ctx, which) as client:
             return client.export(schema, table, fmt=fmt, dest=dest, filters=filters, sort=sort)  # type: ignore[arg-type]
 
 

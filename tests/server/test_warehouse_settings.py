@@ -70,3 +70,25 @@ def test_unreachable_warehouse_is_refused_with_its_reason_and_nothing_changes(ap
     assert api.client.get("/api/v1/warehouse", headers=admin.headers()).json()["kind"] == "duckdb"
     r = api.client.put("/api/v1/warehouse", json={"kind": "oracle", "config": {}}, headers=admin.headers())
     assert r.status_code == 400 and "duckdb, postgres or bigquery" in r.json()["detail"]
+
+
+def test_local_warehouse_stays_browsable_when_postgres_is_primary(api: Api, warehouse_db: str) -> None:
+    from tests.server.test_recipes_api import load_csv
+
+    admin = api.setup()
+    schema = load_csv(api, admin)
+    config = {"host": "127.0.0.1", "port": 5432, "dbname": warehouse_db, "user": "postgres"}
+    assert (
+        api.client.put(
+            "/api/v1/warehouse", json={"kind": "postgres", "config": config}, headers=admin.headers()
+        ).status_code
+        == 200
+    )
+    primary = api.client.get("/api/v1/warehouse/tables", headers=admin.headers()).json()["items"]
+    local = api.client.get("/api/v1/warehouse/tables", params={"warehouse": "local"}, headers=admin.headers()).json()[
+        "items"
+    ]
+    assert schema not in {t["schema"] for t in primary}
+    assert schema in {t["schema"] for t in local}
+    described = api.client.get("/api/v1/warehouse", headers=admin.headers()).json()
+    assert described["kind"] == "postgres" and described["local"]["kind"] == "duckdb"
