@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -259,3 +260,49 @@ def test_a_recipe_cycle_is_reported_and_not_saved(api: Api) -> None:
     saved = api.client.post(f"/api/v1/recipes/{first['id']}/save", headers=admin.headers())
     assert saved.status_code == 400 and "depends on itself" in saved.json()["detail"]
     assert second["id"]
+
+
+def test_facet_selections_filter_the_preview_but_not_the_recipe(api: Api) -> None:
+    admin = api.setup()
+    schema = load_csv(api, admin)
+    recipe = add(api, admin, new_recipe(api, admin, schema), "trim", {"columns": ["city"]})
+    url = f"/api/v1/recipes/{recipe['id']}"
+
+    def preview(filters: list[dict[str, Any]], **params: Any) -> Any:
+        return api.client.get(
+            f"{url}/preview", params={"filters": json.dumps(filters), **params}, headers=admin.headers()
+        )
+
+    by_city = preview([{"column": "city", "op": "in", "value": ["Mysuru", "Bengaluru"]}]).json()
+    city = [c["name"] for c in by_city["columns"]].index("city")
+    assert by_city["total"] == 2 and sorted(r[city] for r in by_city["rows"]) == ["Bengaluru", "Mysuru"]
+    assert by_city["filters"] == [{"column": "city", "op": "in", "value": ["Mysuru", "Bengaluru"]}]
+    assert by_city["upto"] == 1 and by_city["sampled"] is False and by_city["warnings"] == []
+
+    in_range = preview([{"column": "households", "op": "between", "value": [3, 9]}], limit=2).json()
+    assert in_range["total"] == 4 and len(in_range["rows"]) == 2  # 7, 3, 9 and 4; a page of 2
+    both = [
+        {"column": "households", "op": "between", "value": [3, 9]},
+        {"column": "district", "op": "in", "value": ["South"]},
+    ]
+    assert preview(both).json()["total"] == 2
+    assert preview([{"column": "city", "op": "in", "value": ["Bengaluru "]}], upto=0).json()["total"] == 1
+
+    # A text facet's counts follow the other facets' selections.
+    facet = api.client.get(
+        f"{url}/facet",
+        params={"column": "city", "filters": json.dumps(both)},
+        headers=admin.headers(),
+    ).json()
+    assert {v["value"]: v["count"] for v in facet["values"]} == {"BENGALURU": 1, "Mysuru": 1}
+
+    bad = preview([{"column": "nope", "op": "in", "value": ["x"]}])
+    assert bad.status_code == 400 and "'nope'" in bad.json()["detail"]
+    unfit = preview([{"column": "households", "op": "between", "value": ["many", 9]}])
+    assert unfit.status_code == 400, unfit.text
+
+    after = api.client.get(url, headers=admin.headers()).json()
+    assert (
+        after["steps"] == recipe["steps"] and after["can_redo"] is False and after["updated_at"] == recipe["updated_at"]
+    )
+    assert api.client.get(f"{url}/preview", headers=admin.headers()).json()["total"] == 5
