@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 API = "/api/v1"
@@ -73,22 +74,37 @@ class TransformApiMixin:
         upto: int | None = None,
         limit: int = 50,
         sample: int | None = None,
+        filters: list[Json] | None = None,
         org: str | None = None,
     ) -> Json:
-        """Columns, rows, total, sampled, warnings of the recipe after step `upto` (1-based; None: all)."""
+        """Columns, rows, total, sampled, warnings of the recipe after step `upto` (1-based; None: all).
+
+        `filters` (`[{"column", "op": "in"|"between"|..., "value"}]`) narrow the preview's rows, never the recipe."""
         params: Json = {"limit": limit}
         if upto is not None:
             params["upto"] = upto
         if sample:
             params["sample"] = sample
+        if filters:
+            params["filters"] = json.dumps(filters)
         return dict(self._call("GET", f"{API}/recipes/{recipe_id}/preview", org=org, params=params))
 
     def facet(
-        self, recipe_id: str, column: str, kind: str = "text", *, upto: int | None = None, org: str | None = None
+        self,
+        recipe_id: str,
+        column: str,
+        kind: str = "text",
+        *,
+        upto: int | None = None,
+        filters: list[Json] | None = None,
+        org: str | None = None,
     ) -> Json:
+        """Values with counts (text) or min/max/histogram (numeric, date), under the other facets' filters."""
         params: Json = {"column": column, "kind": kind}
         if upto is not None:
             params["upto"] = upto
+        if filters:
+            params["filters"] = json.dumps(filters)
         return dict(self._call("GET", f"{API}/recipes/{recipe_id}/facet", org=org, params=params))
 
     def clusters(

@@ -15,6 +15,7 @@ from desktop.state.session import AppState
 _MIN_ROLE = {"read": "analyst", "preview": "analyst", "write": "admin", "run": "admin"}
 SAMPLE_ROWS = 10_000
 PREVIEW_LIMIT = 100
+FILTER_NOTE = "Filters change only what the preview shows, not the recipe or the saved model."
 Json = dict[str, Any]
 
 
@@ -69,12 +70,14 @@ class RecipeModel:
         self.facet: Json | None = None
         self.clusters: list[Json] = []
         self.cluster_column = ""
+        self.filters: dict[str, Json] = {}  # column → {"values": [...]} or {"range": [low, high]}
         self.saved: Json | None = None
         self.busy = False
         self.changed = Event()  # () — recipe or selection
         self.preview_changed = Event()  # ()
         self.facet_changed = Event()  # ()
         self.clusters_changed = Event()  # ()
+        self.filters_changed = Event()  # () — facet selections chosen or cleared
         self.saved_changed = Event()  # (dict) — after save or eject
         self._generation = 0  # drops previews that arrive after a newer request
 
@@ -112,7 +115,8 @@ class RecipeModel:
             return ""
         total, shown = self.preview.get("total", 0), len(self.preview.get("rows", []))
         where = f"after step {self.preview.get('upto')}" if self.preview.get("upto") else "of the input"
-        text = f"{total:,} rows {where} (first {shown} shown)."
+        matching = " matching the filters" if self.preview.get("filters") else ""
+        text = f"{total:,} rows{matching} {where} (first {shown} shown)."
         if self.preview.get("sampled"):
             text += f" Fast preview on a sample of {SAMPLE_ROWS:,} input rows: counts are approximate."
         return text
@@ -122,6 +126,8 @@ class RecipeModel:
         client, slug = self._scope()
         if self.recipe is None or self.recipe["id"] != recipe_id:
             self.facet, self.clusters, self.saved = None, [], None
+            self.filters = {}
+            self.filters_changed.emit()
         self.app.submit(lambda: client.get_recipe(recipe_id, org=slug), lambda r: self._set(r, None))
 
     def close(self) -> None:
@@ -149,6 +155,7 @@ class RecipeModel:
             return
         client, slug = self._scope()
         rid, upto, sample = self.recipe["id"], self.selected, SAMPLE_ROWS if self.sample else None
+        filters = self.filter_list() or None
         self._generation += 1
         generation = self._generation
 
@@ -157,7 +164,7 @@ class RecipeModel:
                 self.preview = preview
                 self.preview_changed.emit()
 
-        work = lambda: client.preview(rid, upto=upto, limit=PREVIEW_LIMIT, sample=sample, org=slug)  # noqa: E731
+        work = lambda: client.preview(rid, upto=upto, limit=PREVIEW_LIMIT, sample=sample, filters=filters, org=slug)  # noqa: E731
         self.app.submit(work, done, self._failed_preview)
 
     def _failed_preview(self, err: BaseException) -> None:
@@ -219,7 +226,87 @@ class RecipeModel:
             self.facet = {**facet, "kind": kind, "column": column}
             self.facet_changed.emit()
 
-        self.app.submit(lambda: client.facet(rid, column, kind, upto=upto, org=slug), done)
+        filters = self.filter_list() or None
+        self.app.submit(lambda: client.facet(rid, column, kind, upto=upto, filters=filters, org=slug), done)
+
+    # --- facet selections: filter the preview, never the recipe --------------------------------------
+    def filter_list(self) -> list[Json]:
+        """The selections as the server's preview filters (all of them hold at once)."""
+        out: list[Json] = []
+        for column, chosen in self.filters.items():
+            if "range" in chosen:
+                out.append({"column": column, "op": "between", "value": list(chosen["range"])})
+            elif present := [v for v in chosen["values"] if v is not None]:
+                out.append({"column": column, "op": "in", "value": present})
+            else:
+                out.append({"column": column, "op": "is_null"})
+        return out
+
+    def chosen_values(self, column: str) -> list[Any]:
+        """The text-facet values selected in `column`."""
+        return list(self.filters.get(column, {}).get("values", []))
+
+    def toggle_value(self, column: str, value: Any) -> None:
+        """Click to filter: add `value` to the column's selection, or take it out (several values = any of them)."""
+        values = self.chosen_values(column)
+        if value in values:
+            values.remove(value)
+        elif value is None or None in values:
+            values = [value]  # "empty" cannot be or-ed with values here: it replaces the selection
+        else:
+            values.append(value)
+        self._set_filter(column, {"values": values} if values else None)
+
+    def set_range(self, column: str, low: Any, high: Any) -> None:
+        """Keep rows whose `column` lies in [low, high]; a missing end is the facet's own min or max."""
+        facet = self.facet if self.facet and self.facet.get("column") == column else {}
+        low = facet.get("min") if low in (None, "") else low
+        high = facet.get("max") if high in (None, "") else high
+        if low is None or high is None:
+            self.app.banner.show("Give both a minimum and a maximum for the range.", Level.warning)
+            return
+        self._set_filter(column, {"range": [low, high]})
+
+    def clear_filter(self, column: str | None = None) -> None:
+        """Remove one column's selection, or all of them."""
+        if column is None:
+            if self.filters:
+                self.filters = {}
+                self._filters_moved()
+        else:
+            self._set_filter(column, None)
+
+    def filter_chips(self) -> list[tuple[str, str]]:
+        """(column, label) of each active selection, e.g. ("city", "city = Mysuru or Bengaluru")."""
+        chips = []
+        for column, chosen in self.filters.items():
+            if "range" in chosen:
+                low, high = chosen["range"]
+                chips.append((column, f"{column} from {low} to {high}"))
+            else:
+                shown = " or ".join("(empty)" if v is None else str(v) for v in chosen["values"])
+                chips.append((column, f"{column} = {shown}"))
+        return chips
+
+    def filter_text(self) -> str:
+        """'Filtered: city = Mysuru; households from 3 to 9', or empty when nothing is selected."""
+        chips = self.filter_chips()
+        return "Filtered: " + "; ".join(label for _, label in chips) if chips else ""
+
+    def _set_filter(self, column: str, chosen: Json | None) -> None:
+        if chosen is None and column not in self.filters:
+            return
+        if chosen is None:
+            del self.filters[column]
+        else:
+            self.filters[column] = chosen
+        self._filters_moved()
+
+    def _filters_moved(self) -> None:
+        self.filters_changed.emit()
+        self.refresh_preview()
+        if self.facet:  # its counts follow the other facets' selections
+            self.load_facet(self.facet["column"], self.facet.get("kind", "text"))
 
     def load_clusters(self, column: str, method: str = "fingerprint") -> None:
         client, slug = self._scope()

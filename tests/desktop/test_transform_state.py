@@ -105,6 +105,35 @@ def test_problems_mass_edit_disable_move_delete_and_eject(signed_in: AppState, t
     assert sql.model and sql.editable and "Mysore" in sql.model["sql"]
 
 
+def test_facet_clicks_filter_the_preview_and_leave_the_recipe_alone(signed_in: AppState, tmp_path: Path) -> None:
+    _transform, recipe = _open_new_recipe(signed_in, tmp_path)
+    recipe.add_step("trim", {"columns": ["city"]})
+    steps = recipe.steps
+    recipe.load_facet("city")
+    recipe.toggle_value("city", "Mysuru")
+    assert recipe.preview and recipe.preview["total"] == 1
+    assert recipe.filter_text() == "Filtered: city = Mysuru" and "matching the filters" in recipe.preview_summary()
+    recipe.toggle_value("city", "Bangalore")  # multi-select: either value
+    assert recipe.preview["total"] == 2 and recipe.chosen_values("city") == ["Mysuru", "Bangalore"]
+
+    recipe.load_facet("households", "numeric")
+    recipe.set_range("households", "5", "")  # the empty end is the facet's max under the city selection
+    assert recipe.filter_list()[-1] == {"column": "households", "op": "between", "value": ["5", 9]}
+    assert recipe.preview["total"] == 1 and recipe.preview["rows"][0][recipe.columns.index("city")] == "Mysuru"
+    assert [c for c, _ in recipe.filter_chips()] == ["city", "households"]
+    recipe.load_facet("city")  # counts follow the other facet's range: 7 and 9 households
+    assert {v["value"]: v["count"] for v in recipe.facet["values"]} == {"bengaluru": 1, "Mysuru": 1}  # type: ignore[index]
+
+    recipe.clear_filter("city")
+    assert recipe.preview["total"] == 2 and recipe.filter_text() == "Filtered: households from 5 to 9"
+    recipe.toggle_value("city", "Mysuru")
+    recipe.toggle_value("city", "Mysuru")  # a second click takes it out again
+    assert "city" not in recipe.filters and recipe.preview["total"] == 2
+    recipe.clear_filter()
+    assert recipe.filters == {} and recipe.filter_text() == "" and recipe.preview["total"] == 5
+    assert recipe.steps == steps and len(recipe.steps) == 1
+
+
 def test_sql_model_create_edit_and_a_failed_run_names_the_model_and_line(signed_in: AppState, tmp_path: Path) -> None:
     assert signed_in.client is not None
     load_csv(signed_in.client, tmp_path)
