@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.state.recipe import ColumnAction, RecipeModel, cannot_change, column_actions
+from desktop.state.recipe import FILTER_NOTE, ColumnAction, RecipeModel, cannot_change, column_actions
 from desktop.state.transform import TransformModel
 from desktop.ui.qt_recipe_dialogs import QtClusterDialog, QtFacetPanel, QtStepDialog
 from desktop.ui.qt_theme import DANGER, label, set_kind
@@ -117,6 +117,7 @@ class QtRecipeEditor(QWidget):
         model.changed.connect(self.refresh)
         model.preview_changed.connect(self.refresh_preview)
         model.facet_changed.connect(lambda: self.facet.setVisible(True))
+        model.filters_changed.connect(self.refresh_filters)
         self.facet.setVisible(False)
         self.refresh()
 
@@ -179,9 +180,39 @@ class QtRecipeEditor(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(head)
         layout.addWidget(self.summary)
+        layout.addWidget(self._filters_bar())
         layout.addWidget(self.warnings)
         layout.addWidget(self.grid, 1)
         return panel
+
+    def _filters_bar(self) -> QWidget:
+        """'Filtered:' then one removable chip per facet selection and 'Clear filters'."""
+        self.filters_bar = QWidget()
+        self.filters_bar.setToolTip(FILTER_NOTE)
+        self.chips = QHBoxLayout(self.filters_bar)
+        self.chips.setContentsMargins(0, 0, 0, 0)
+        self.filters_bar.setVisible(False)
+        return self.filters_bar
+
+    def refresh_filters(self) -> None:
+        while self.chips.count():
+            item = self.chips.takeAt(0)
+            if item is not None and (widget := item.widget()):
+                widget.deleteLater()
+        chips = self.model.filter_chips()
+        self.filters_bar.setVisible(bool(chips))
+        if not chips:
+            return
+        self.chips.addWidget(label("Filtered:", "Muted"))
+        for column, text in chips:
+            chip = QPushButton(f"{text}  ✕")
+            chip.setToolTip(f"Stop filtering on {column}. {FILTER_NOTE}")
+            chip.clicked.connect(lambda _c=False, name=column: self.model.clear_filter(name))
+            self.chips.addWidget(chip)
+        clear = QPushButton("Clear filters")
+        clear.clicked.connect(lambda: self.model.clear_filter())
+        self.chips.addWidget(clear)
+        self.chips.addStretch(1)
 
     # --- rendering --------------------------------------------------------------------------------
     def refresh(self) -> None:

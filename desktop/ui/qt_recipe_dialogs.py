@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QCheckBox,
     QComboBox,
+    QHBoxLayout,
     QHeaderView,
     QInputDialog,
     QLineEdit,
@@ -24,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.state.banner import Level
-from desktop.state.recipe import RecipeModel
+from desktop.state.recipe import FILTER_NOTE, RecipeModel
 from desktop.state.step_form import StepField, build_config, fields_of, from_text, to_text
 from desktop.ui.qt_dialogs import QtFormDialog
 from desktop.ui.qt_theme import label
@@ -179,7 +181,8 @@ class QtClusterDialog(QtFormDialog):
 
 
 class QtFacetPanel(QWidget):
-    """A column's values with counts (click one to change it everywhere), or min/max/histogram for numbers and dates."""
+    """A column's values with counts (click to filter the preview, double-click to change a value everywhere),
+    or min/max/histogram for numbers and dates with a range to filter by."""
 
     def __init__(self, model: RecipeModel) -> None:
         super().__init__()
@@ -191,23 +194,44 @@ class QtFacetPanel(QWidget):
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.table.cellDoubleClicked.connect(lambda r, _c: self.edit_value(r))
+        # A double-click starts with a click: wait for the double-click interval before filtering.
+        self.click_timer = QTimer(self)
+        self.click_timer.setSingleShot(True)
+        self.click_timer.setInterval(QApplication.doubleClickInterval())
+        self.click_timer.timeout.connect(lambda: self.toggle_value(self.table.currentRow()))
+        self.table.cellClicked.connect(lambda _r, _c: self.click_timer.start())
+        self.table.cellDoubleClicked.connect(self._double_clicked)
         self.edit_button = QPushButton("Edit value everywhere…")
         self.edit_button.clicked.connect(lambda: self.edit_value(self.table.currentRow()))
+        self.low, self.high = QLineEdit(), QLineEdit()
+        self.low.setPlaceholderText("min")
+        self.high.setPlaceholderText("max")
+        self.apply_range = QPushButton("Apply range")
+        self.apply_range.setToolTip("Show only rows in this range in the preview")
+        self.apply_range.clicked.connect(self.set_range)
+        self.range_row = QWidget()
+        bounds = QHBoxLayout(self.range_row)
+        bounds.setContentsMargins(0, 0, 0, 0)
+        for field in (self.low, self.high, self.apply_range):
+            bounds.addWidget(field)
+        self.note = label(FILTER_NOTE, "Muted", wrap=True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        for w in (self.title, self.summary, self.table, self.edit_button):
+        for w in (self.title, self.summary, self.table, self.range_row, self.edit_button, self.note):
             layout.addWidget(w)
         model.facet_changed.connect(self.refresh)
+        model.filters_changed.connect(self.refresh)
 
     def refresh(self) -> None:
         facet = self.model.facet or {}
         column, text_kind = facet.get("column", ""), facet.get("kind", "text") == "text"
         self.title.setText(f"Facet: {column}" if column else "Facet")
+        chosen = self.model.chosen_values(column)
         if text_kind:
             values = facet.get("values", [])
             self.summary.setText(
-                f"{facet.get('distinct', 0)} distinct values in {facet.get('rows', 0)} rows. Double-click to edit."
+                f"{facet.get('distinct', 0)} distinct values in {facet.get('rows', 0)} rows."
+                " Click to filter the preview (again to unselect); double-click to edit."
             )
             rows = [(v["value"], v["count"]) for v in values]
         else:
@@ -215,12 +239,36 @@ class QtFacetPanel(QWidget):
                 f"From {facet.get('min')} to {facet.get('max')}; {facet.get('empty', 0)} rows with no value."
             )
             rows = [(f"{b.get('start')} to {b.get('end')}", b.get("count")) for b in facet.get("bins", [])]
+            low, high = self.model.filters.get(column, {}).get("range", (facet.get("min"), facet.get("max")))
+            self.low.setText("" if low is None else str(low))
+            self.high.setText("" if high is None else str(high))
         self.table.setRowCount(len(rows))
         for r, (value, count) in enumerate(rows):
-            self.table.setItem(r, 0, QTableWidgetItem("(empty)" if value is None else str(value)))
+            item = QTableWidgetItem("(empty)" if value is None else str(value))
+            if text_kind:
+                item.setCheckState(Qt.CheckState.Checked if value in chosen else Qt.CheckState.Unchecked)
+                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsUserCheckable)  # a click on the row toggles it
+            self.table.setItem(r, 0, item)
             self.table.setItem(r, 1, QTableWidgetItem(str(count)))
+        self.range_row.setVisible(bool(column) and not text_kind)
         self.edit_button.setVisible(text_kind)
         self.edit_button.setEnabled(text_kind and self.model.can_edit)
+
+    def toggle_value(self, row: int) -> None:
+        """Click to filter: the value joins (or leaves) the preview's selection for this column."""
+        facet = self.model.facet or {}
+        values = facet.get("values", [])
+        if facet.get("kind", "text") == "text" and 0 <= row < len(values):
+            self.model.toggle_value(facet["column"], values[row]["value"])
+
+    def set_range(self) -> None:
+        facet = self.model.facet or {}
+        if facet.get("column"):
+            self.model.set_range(facet["column"], self.low.text().strip(), self.high.text().strip())
+
+    def _double_clicked(self, row: int, _column: int) -> None:
+        self.click_timer.stop()
+        self.edit_value(row)
 
     def edit_value(self, row: int) -> None:
         facet = self.model.facet or {}

@@ -150,3 +150,34 @@ def test_save_and_run_shows_per_model_status_and_the_sql_editor_saves(qtbot: QtB
     page.sql.open("clean_villages")
     qtbot.waitUntil(lambda: (page.sql.model or {}).get("name") == "clean_villages", timeout=WAIT)
     assert editor.text.isReadOnly() and "recipe" in editor.note.text() and not editor.save_button.isEnabled()
+
+
+def test_facet_click_filters_the_preview_and_a_range_narrows_it(qtbot: QtBot, page: QtTransformPage) -> None:
+    new_recipe(qtbot, page)
+    editor, facet = page.recipe_editor, page.recipe_editor.facet
+    page.recipe.add_step("trim", {"columns": ["city"]})
+    qtbot.waitUntil(lambda: editor.steps.count() == 2, timeout=WAIT)
+    next(a for a in editor.column_menu("city").actions() if a.text() == "Text facet").trigger()
+    qtbot.waitUntil(lambda: facet.isVisible() and facet.table.rowCount() == 5, timeout=WAIT)
+    values = [facet.table.item(r, 0).text() for r in range(5)]  # type: ignore[union-attr]
+    row = values.index("Mysuru")
+    cell = facet.table.visualItemRect(facet.table.item(row, 0))  # type: ignore[arg-type]
+    qtbot.mouseClick(facet.table.viewport(), Qt.MouseButton.LeftButton, pos=cell.center())
+    qtbot.waitUntil(lambda: editor.table_model.rowCount() == 1, timeout=WAIT)
+    assert editor.filters_bar.isVisible() and "city = Mysuru" in page.recipe.filter_text()
+    assert "matching the filters" in editor.summary.text()
+    qtbot.waitUntil(lambda: facet.table.item(row, 0).checkState() == Qt.CheckState.Checked, timeout=WAIT)  # type: ignore[union-attr]
+    assert len(page.recipe.steps) == 1  # the recipe did not change
+
+    next(a for a in editor.column_menu("households").actions() if a.text().startswith("Numeric")).trigger()
+    qtbot.waitUntil(lambda: facet.range_row.isVisible(), timeout=WAIT)
+    page.recipe.clear_filter("city")
+    qtbot.waitUntil(lambda: editor.table_model.rowCount() == 5 and not editor.filters_bar.isVisible(), timeout=WAIT)
+    facet.low.setText("4")
+    facet.high.setText("9")
+    click(qtbot, facet.apply_range)
+    qtbot.waitUntil(lambda: editor.table_model.rowCount() == 3, timeout=WAIT)  # 7, 9 and 4 households
+    chips = [b for b in editor.filters_bar.findChildren(QPushButton) if "households" in b.text()]
+    assert chips and "from 4 to 9" in chips[0].text()
+    click(qtbot, chips[0])
+    qtbot.waitUntil(lambda: editor.table_model.rowCount() == 5 and not page.recipe.filters, timeout=WAIT)
