@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.core.config import Settings
+from server.core.db import session_scope
 from server.core.errors import Forbidden, NotFound, Unauthorized
 from server.core.permissions import Permission, Role, role_has
 from server.core.security import decode_access_token
@@ -41,15 +42,8 @@ def get_settings(request: Request) -> Settings:
 
 def get_session(request: Request) -> Iterator[Session]:
     """One unit of work per request: committed when the endpoint returns, rolled back on error."""
-    session: Session = request.app.state.session_factory()
-    try:
+    with session_scope(request.app.state.session_factory) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, EmailStr, Field
 
+from server.auth.schemas import TokenPair
 from server.core.permissions import Role
 
 
@@ -50,9 +51,5 @@ class InvitationAccept(BaseModel):
     password: str = Field(min_length=1, max_length=1000)
 
 
-class AcceptResult(BaseModel):
-    access_token: str
-    refresh_token: str
-    token_type: str = "bearer"
-    expires_in: int
+class AcceptResult(TokenPair):
     org_slug: str
