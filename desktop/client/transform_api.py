@@ -31,6 +31,22 @@ class TransformApiMixin:
         """`input`: {"schema": s, "table": t} or {"kind": "model", "model": m}."""
         return dict(self._call("POST", f"{API}/recipes", org=org, json={"name": name, "input": input}))
 
+    def update_recipe_docs(
+        self,
+        recipe_id: str,
+        *,
+        description: str | None = None,
+        column_descriptions: dict[str, str] | None = None,
+        tests: list[Json] | None = None,
+        org: str | None = None,
+    ) -> Json:
+        """Set the model description, column descriptions and column tests (None: leave as they are).
+
+        `tests`: [{"column", "test": "not_null"|"unique"|"accepted_values", "values": [...], "severity": "warn"|"error"}]."""
+        fields = (("description", description), ("column_descriptions", column_descriptions), ("tests", tests))
+        body = {k: v for k, v in fields if v is not None}
+        return dict(self._call("PATCH", f"{API}/recipes/{recipe_id}", org=org, json=body))
+
     def delete_recipe(self, recipe_id: str, *, org: str | None = None) -> None:
         self._call("DELETE", f"{API}/recipes/{recipe_id}", org=org)
 

@@ -332,6 +332,45 @@ class RecipeModel:
         if then:
             then()
 
+    # --- model description, column descriptions and tests (schema.yml) ------------------------------
+    @property
+    def tests(self) -> list[Json]:
+        return [dict(t) for t in (self.recipe or {}).get("tests", [])]
+
+    @property
+    def description(self) -> str:
+        return str((self.recipe or {}).get("description", ""))
+
+    @property
+    def column_descriptions(self) -> dict[str, str]:
+        return dict((self.recipe or {}).get("column_descriptions", {}))
+
+    def save_docs(
+        self, description: str, columns: dict[str, str], tests: list[Json], then: Callable[[], None] | None = None
+    ) -> None:
+        """Keep the descriptions and tests with the recipe; Save writes them into the model's schema.yml."""
+        described = {c: text.strip() for c, text in columns.items() if text.strip()}
+
+        def work(c: Any, rid: str, org: str) -> Json:
+            return dict(
+                c.update_recipe_docs(
+                    rid, description=description.strip(), column_descriptions=described, tests=tests, org=org
+                )
+            )
+
+        def done(recipe: Json) -> None:
+            self._set(recipe, self.selected)
+            self.app.banner.show(
+                "Tests and descriptions kept; save the recipe to write them to the model.", Level.success
+            )
+            if then:
+                then()
+
+        if self.recipe is not None:
+            client, slug = self._scope()
+            rid = self._rid()
+            self.app.submit(lambda: work(client, rid, slug), done)
+
     # --- save and eject --------------------------------------------------------------------------
     def save(self) -> None:
         client, slug = self._scope()

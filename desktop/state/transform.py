@@ -16,7 +16,15 @@ from desktop.state.recipe import may
 from desktop.state.session import AppState
 
 Json = dict[str, Any]
-STATUS_WORDS = {"success": "Succeeded", "pass": "Passed", "error": "Failed", "fail": "Failed", "skipped": "Skipped"}
+# dbt test statuses stay distinct: "warn" is a failing test of severity warn, "fail" one of severity error.
+STATUS_WORDS = {
+    "success": "Succeeded",
+    "pass": "Passed",
+    "warn": "Warning",
+    "error": "Failed",
+    "fail": "Failed",
+    "skipped": "Skipped",
+}
 
 
 @dataclass(frozen=True)
@@ -63,10 +71,20 @@ def node_rows(job: Job) -> list[tuple[str, str, str, str, str]]:
                 STATUS_WORDS.get(node.get("status", ""), str(node.get("status", ""))),
                 "" if affected is None else f"{affected:,}",
                 "" if seconds is None else f"{seconds:.1f} s",
-                str(node.get("message") or ""),
+                _message(node),
             )
         )
     return rows
+
+
+def _message(node: Json) -> str:
+    """dbt's message; for a failing test, how many rows failed and at which severity."""
+    message = str(node.get("message") or "")
+    failures = node.get("failures")
+    if node.get("status") in ("warn", "fail") and failures:
+        severity = node.get("severity") or ("warn" if node["status"] == "warn" else "error")
+        return f"{failures:,} failing rows (severity {severity}). {message}".strip()
+    return message
 
 
 def model_name_of(text: str) -> str:

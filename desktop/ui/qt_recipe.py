@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from desktop.state.recipe import FILTER_NOTE, ColumnAction, RecipeModel, cannot_change, column_actions
 from desktop.state.transform import TransformModel
 from desktop.ui.qt_recipe_dialogs import QtClusterDialog, QtFacetPanel, QtStepDialog
+from desktop.ui.qt_recipe_tests import QtRecipeTestsDialog
 from desktop.ui.qt_theme import DANGER, label, set_kind
 
 Index = QModelIndex | QPersistentModelIndex
@@ -83,6 +84,9 @@ class QtRecipeEditor(QWidget):
         self.undo_button, self.redo_button = QPushButton("Undo"), QPushButton("Redo")
         self.save_button, self.run_button = QPushButton("Save"), QPushButton("Save and run")
         self.test_button, self.eject_button = QPushButton("Test"), QPushButton("Eject to SQL…")
+        self.docs_button = QPushButton("Tests & descriptions…")
+        self.docs_button.setToolTip("Model and column descriptions, and dbt tests on the output columns")
+        self.docs_button.clicked.connect(self.open_docs)
         set_kind(self.run_button, "primary")
         self.undo_button.setToolTip("Undo (Ctrl+Z)")
         self.redo_button.setToolTip("Redo (Ctrl+Shift+Z)")
@@ -98,8 +102,9 @@ class QtRecipeEditor(QWidget):
         titles.addWidget(self.title)
         titles.addWidget(self.subtitle)
         head.addLayout(titles, 1)
-        for b in (self.undo_button, self.redo_button, self.save_button, self.test_button, self.eject_button):
+        for b in (self.undo_button, self.redo_button, self.docs_button, self.save_button, self.test_button):
             head.addWidget(b)
+        head.addWidget(self.eject_button)
         head.addWidget(self.run_button)
         splitter = QSplitter()
         splitter.addWidget(self._steps_panel())
@@ -227,7 +232,7 @@ class QtRecipeEditor(QWidget):
         tip = "" if can else ("This recipe was ejected to SQL." if model.ejected else cannot_change(model.app.role))
         self.undo_button.setEnabled(can and bool(recipe.get("can_undo")))
         self.redo_button.setEnabled(can and bool(recipe.get("can_redo")))
-        for b in (self.save_button, self.add_button, self.eject_button, self.palette):
+        for b in (self.save_button, self.add_button, self.eject_button, self.palette, self.docs_button):
             b.setEnabled(can)
             b.setToolTip(tip or b.toolTip())
         for b in (self.run_button, self.test_button):
@@ -308,6 +313,11 @@ class QtRecipeEditor(QWidget):
         operation = self.transform.operation(op or "")
         if operation is not None:
             self.dialog = QtStepDialog(self.window(), self.model, operation, config, step_id)
+            self.dialog.open()
+
+    def open_docs(self) -> None:
+        if self.model.recipe is not None:
+            self.dialog = QtRecipeTestsDialog(self.window(), self.model)
             self.dialog.open()
 
     def test(self) -> None:

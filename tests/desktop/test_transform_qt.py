@@ -16,6 +16,7 @@ from desktop.state.prefs import Preferences
 from desktop.state.server import ServerTarget
 from desktop.state.session import AppState, Screen
 from desktop.ui.qt_recipe_dialogs import QtClusterDialog, QtStepDialog
+from desktop.ui.qt_recipe_tests import QtRecipeTestsDialog
 from desktop.ui.qt_runner import QtRunner
 from desktop.ui.qt_transform import QtNewRecipeDialog, QtTransformPage
 from tests.desktop.conftest import ADMIN, PASSWORD
@@ -181,3 +182,33 @@ def test_facet_click_filters_the_preview_and_a_range_narrows_it(qtbot: QtBot, pa
     assert chips and "from 4 to 9" in chips[0].text()
     click(qtbot, chips[0])
     qtbot.waitUntil(lambda: editor.table_model.rowCount() == 5 and not page.recipe.filters, timeout=WAIT)
+
+
+def test_tests_and_descriptions_dialog_adds_an_accepted_values_test(qtbot: QtBot, page: QtTransformPage) -> None:
+    new_recipe(qtbot, page)
+    editor = page.recipe_editor
+    click(qtbot, editor.docs_button)
+    dialog = editor.dialog
+    assert isinstance(dialog, QtRecipeTestsDialog)
+    names = [dialog.columns.item(r, 0).text() for r in range(dialog.columns.rowCount())]  # type: ignore[union-attr]
+    assert "city" in names and "district" in names
+    dialog.columns.item(names.index("city"), 1).setText("Where the village is")  # type: ignore[union-attr]
+    qtbot.keyClicks(dialog.description, "Villages surveyed")
+    dialog.column_box.setCurrentText("district")
+    dialog.test_box.setCurrentIndex(dialog.test_box.findData("accepted_values"))
+    assert dialog.values.isVisible()
+    click(qtbot, dialog.add_button)  # no values yet: refused with a message
+    assert dialog.test_list.count() == 0 and "accepted values of district" in page.state.banner.notice.text  # type: ignore[union-attr]
+    qtbot.keyClicks(dialog.values, "North, South")
+    dialog.severity_box.setCurrentIndex(dialog.severity_box.findData("warn"))
+    click(qtbot, dialog.add_button)
+    assert [dialog.test_list.item(i).text() for i in range(dialog.test_list.count())] == [
+        "district: Only these values (North, South) — Warning"
+    ]
+    click(qtbot, dialog.ok_button)
+    qtbot.waitUntil(lambda: bool(page.recipe.tests), timeout=WAIT)
+    assert page.recipe.tests == [
+        {"column": "district", "test": "accepted_values", "values": ["North", "South"], "severity": "warn"}
+    ]
+    assert page.recipe.description == "Villages surveyed"
+    assert page.recipe.column_descriptions == {"city": "Where the village is"}

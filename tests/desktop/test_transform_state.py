@@ -8,12 +8,13 @@ import pytest
 
 from desktop.state.banner import Level
 from desktop.state.recipe import RecipeModel, column_actions
+from desktop.state.recipe_tests import make_test
 from desktop.state.session import AppState
 from desktop.state.sql_model import SqlModelState
 from desktop.state.step_form import build_config, fields_of, from_text
 from desktop.state.transform import TransformModel, node_rows
 from tests.desktop.conftest import ADMIN, PASSWORD
-from tests.desktop.transform_helpers import load_csv
+from tests.desktop.transform_helpers import CSV, load_csv
 
 pytestmark = pytest.mark.e2e
 
@@ -178,3 +179,41 @@ def test_step_form_from_an_operation_schema() -> None:
         "columns": ["city"],
         "case": "upper",
     }
+
+
+def test_column_tests_saved_with_the_recipe_report_warn_and_fail_per_test(signed_in: AppState, tmp_path: Path) -> None:
+    assert signed_in.client is not None
+    load_csv(signed_in.client, tmp_path, CSV.replace("Mysuru,South,9", "Mysuru,South,"))
+    transform = TransformModel(signed_in, poll_interval=0.05)
+    recipe = RecipeModel(signed_in)
+    transform.created.connect(lambda item: recipe.open(item.recipe_id))
+    transform.load()
+    transform.new_recipe("Checked villages", "{}.{}".format(*transform.tables[0]))
+    recipe.add_step("trim", {"columns": ["city", "district"]})
+    tests = [
+        make_test("city", "not_null", severity="warn"),
+        make_test("households", "not_null", severity="warn"),  # one household count is empty
+        make_test("city", "accepted_values", "Bengaluru, Mysuru", "error"),  # bengaluru, BENGALURU, Bangalore
+        make_test("district", "accepted_values", "North, South", "error"),
+    ]
+    recipe.save_docs("Villages surveyed", {"city": "Where the village is", "district": " "}, tests)
+    assert recipe.tests == [{**t, "values": t.get("values", [])} for t in tests], signed_in.banner.notice
+    assert recipe.description == "Villages surveyed" and recipe.column_descriptions == {"city": "Where the village is"}
+    with pytest.raises(ValueError, match="accepted values of city"):
+        make_test("city", "accepted_values", " , ")
+
+    recipe.save()
+    transform.run(["checked_villages"])
+    assert transform.job and transform.job.status == "succeeded", signed_in.banner.notice
+    transform.test(["checked_villages"])
+    assert transform.job and transform.job.status == "failed"
+    rows = {r[0]: r for r in node_rows(transform.job)}
+    status = {name: rows[name][1] for name in rows}
+    assert status["not_null_checked_villages_city"] == "Passed"
+    assert status["not_null_checked_villages_households"] == "Warning"
+    assert "1 failing rows (severity warn)" in rows["not_null_checked_villages_households"][4]
+    failed = [name for name, word in status.items() if word == "Failed"]
+    assert len(failed) == 1 and failed[0].startswith("accepted_values_checked_villages_city")
+    assert "3 failing rows (severity error)" in rows[failed[0]][4]
+    passed = [name for name, word in status.items() if word == "Passed"]
+    assert len(passed) == 2 and any(name.startswith("accepted_values_checked_villages_district") for name in passed)
