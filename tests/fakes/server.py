@@ -87,3 +87,20 @@ def serve_app(app: Any, *, interface: Interface = "auto") -> Iterator[FakeServer
         yield server
     finally:
         server.stop()
+
+
+class SwappableApp:
+    """An ASGI app whose target each test replaces: one server per module instead of one per test."""
+
+    app: Any = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self.app(scope, receive, send)
+
+
+@contextmanager
+def serve_swappable() -> Iterator[tuple[FakeServer, SwappableApp]]:
+    """Serve a SwappableApp; tests set `swap.app = fake.app()` before talking to `server.url`."""
+    swap = SwappableApp()
+    with serve_app(swap, interface="asgi3") as running:
+        yield running, swap

@@ -16,23 +16,13 @@ from pipelines.connectors.base import Batch, ConfiguredStream, ReadContext, Sync
 from pipelines.connectors.gsheets import GoogleSheetsConnector
 from pipelines.errors import AuthError, BadInputError, ConfigError
 from tests.fakes.gsheets import FakeGoogle, Tab
-from tests.fakes.server import FakeServer, serve_app
-
-
-class SwappableApp:
-    """One server per module; each test plugs its own fake app in (saves a server start per test)."""
-
-    app: Any = None
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        await self.app(scope, receive, send)
+from tests.fakes.server import FakeServer, SwappableApp, serve_swappable
 
 
 @pytest.fixture(scope="module")
 def shared_server() -> Iterator[tuple[FakeServer, SwappableApp]]:
-    swap = SwappableApp()
-    with serve_app(swap, interface="asgi3") as running:
-        yield running, swap
+    with serve_swappable() as served:
+        yield served
 
 
 @pytest.fixture(scope="module")

@@ -13,26 +13,16 @@ from pipelines.connectors import get_connector
 from pipelines.connectors.base import Batch, ConfiguredStream, ReadContext, SyncMode
 from pipelines.connectors.surveycto import SurveyCtoConnector, parse_surveycto_date
 from pipelines.errors import AuthError, BadInputError, ConfigError
-from tests.fakes.server import FakeServer, serve_app
+from tests.fakes.server import FakeServer, SwappableApp, serve_swappable
 from tests.fakes.surveycto import FakeSurveyCto
 
 HH = "household_survey"
 
 
-class SwappableApp:
-    """One server per module; each test plugs its own fake app in (saves a server start per test)."""
-
-    app: Any = None
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        await self.app(scope, receive, send)
-
-
 @pytest.fixture(scope="module")
 def shared_server() -> Iterator[tuple[FakeServer, SwappableApp]]:
-    swap = SwappableApp()
-    with serve_app(swap, interface="asgi3") as running:
-        yield running, swap
+    with serve_swappable() as served:
+        yield served
 
 
 @pytest.fixture
