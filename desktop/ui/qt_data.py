@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSplitter,
-    QStackedWidget,
     QTableView,
     QToolButton,
     QTreeWidget,
@@ -31,7 +30,7 @@ from desktop.state import roles
 from desktop.state.data import DataModel
 from desktop.state.grid import EXPORT_FORMATS, PAGE_SIZES
 from desktop.ui.qt_grid import GridTableModel, QtFilterBar, QtProfilePanel
-from desktop.ui.qt_sources import set_card_text, state_card
+from desktop.ui.qt_sources import set_card_text, stacked_page, state_card
 from desktop.ui.qt_theme import BORDER, PRIMARY_SOFT, TEXT, label, set_kind
 from desktop.ui.qt_transfer import QtTransferBar
 
@@ -83,15 +82,8 @@ class QtDataPage(QWidget):
             sources_button,
         )
         self.not_allowed, self.not_allowed_text = state_card("The warehouse is not available to your role", "")
-        self.stack = QStackedWidget()
-        for widget in (split, self.empty, self.not_allowed):
-            self.stack.addWidget(widget)
+        self.stack = stacked_page(self, head, split, self.empty, self.not_allowed)
         self.split = split
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(32, 20, 32, 24)
-        layout.setSpacing(10)
-        layout.addLayout(head)
-        layout.addWidget(self.stack, 1)
         model.changed.connect(self.refresh)
         model.columns_loaded.connect(self._columns_loaded)
         self.grid.changed.connect(self._grid_changed)

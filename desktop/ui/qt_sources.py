@@ -34,7 +34,7 @@ SOURCE_COLUMNS = (("name", "Name"), ("type", "Type"), ("status", "Last sync"), (
 def set_card_text(words: QLabel, text: str) -> None:
     """Set a state card's words; a page in a QStackedWidget does not ask a wrapped label its height, so tell it."""
     words.setText(text)
-    words.setMinimumHeight(words.heightForWidth(560 - 64))
+    words.setMinimumHeight(max(0, words.heightForWidth(560 - 64)))  # -1 for empty text
 
 
 def state_card(title: str, text: str, button: QPushButton | None = None) -> tuple[QWidget, QLabel]:
@@ -54,6 +54,19 @@ def state_card(title: str, text: str, button: QPushButton | None = None) -> tupl
     outer.addWidget(panel, 0, Qt.AlignmentFlag.AlignHCenter)
     outer.addStretch(1)
     return page, words
+
+
+def stacked_page(page: QWidget, head: QHBoxLayout, *views: QWidget) -> QStackedWidget:
+    """The page frame Sources and Data share: a header row over a stack of views (content, empty, not allowed)."""
+    stack = QStackedWidget()
+    for view in views:
+        stack.addWidget(view)
+    layout = QVBoxLayout(page)
+    layout.setContentsMargins(32, 20, 32, 24)
+    layout.setSpacing(10)
+    layout.addLayout(head)
+    layout.addWidget(stack, 1)
+    return stack
 
 
 class QtSourceDetail(QWidget):
@@ -147,15 +160,8 @@ class QtSourcesPage(QWidget):
             empty_add,
         )
         self.not_allowed, self.not_allowed_text = state_card("Sources are not available to your role", "")
-        self.stack = QStackedWidget()
-        for widget in (split, self.empty, self.not_allowed):
-            self.stack.addWidget(widget)
+        self.stack = stacked_page(self, head, split, self.empty, self.not_allowed)
         self.split = split
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(32, 20, 32, 24)
-        layout.setSpacing(10)
-        layout.addLayout(head)
-        layout.addWidget(self.stack, 1)
         model.changed.connect(self.refresh)
         model.syncs.progress_changed.connect(self._progress)
         model.syncs.history_changed.connect(self._history)
