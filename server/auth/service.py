@@ -43,17 +43,24 @@ class AuthService:
 
     # --- sign-in and tokens -------------------------------------------------------------------
     def login(self, email: str, password: str, ip: str) -> TokenPair:
+        user = self.authenticate(email, password, ip, via="login")
+        if user is None:
+            raise InvalidCredentials("The email or password is not right.")
+        self.audit.record("login.succeeded", actor=user, ip=ip)
+        return self.start_session(user, ip)
+
+    def authenticate(self, email: str, password: str, ip: str, *, via: str) -> User | None:
+        """Check a password under the sign-in lockout: a locked account is refused, a failure counts (any `via`)."""
         throttle = LoginThrottler(self.session, self.settings)
         throttle.check(email, ip)
         user = self.user_by_email(email)
         if user is None or not user.is_active or not verify_password(password, user.password_hash):
             throttle.failed(email, ip)
-            self.audit.record("login.failed", actor=user, actor_email=email.lower(), ip=ip)
+            self.audit.record("login.failed", actor=user, actor_email=email.lower(), ip=ip, via=via)
             self.session.commit()  # the failure count and audit entry must outlive the failed request
-            raise InvalidCredentials("The email or password is not right.")
-        throttle.succeeded(email)
-        self.audit.record("login.succeeded", actor=user, ip=ip)
-        return self.start_session(user, ip)
+            return None
+        throttle.succeeded(email, ip)
+        return user
 
     def start_session(self, user: User, ip: str | None) -> TokenPair:
         auth_session = AuthSession(user_id=user.id, ip=ip)

@@ -1,4 +1,9 @@
-"""Lock out repeated failed sign-ins per account and per IP address."""
+"""Lock out repeated failed sign-ins per account, per (address, account), and past a high per-address ceiling.
+
+Keying the tight limit on (address, account) rather than on the address alone keeps a field office behind one
+shared address working when one person mistypes; the per-address ceiling still stops one address spraying
+guesses across many accounts.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,18 @@ from server.models import LoginThrottle
 from server.models.base import utcnow
 
 
+def account_key(email: str) -> str:
+    return f"account:{email.lower()}"
+
+
+def ip_account_key(email: str, ip: str) -> str:
+    return f"ip-account:{ip}|{email.lower()}"
+
+
+def ip_key(ip: str) -> str:
+    return f"ip:{ip}"
+
+
 class LoginThrottler:
     def __init__(self, session: Session, settings: Settings) -> None:
         self.session = session
@@ -22,12 +39,13 @@ class LoginThrottler:
     def keys(self, email: str, ip: str) -> list[tuple[str, int]]:
         s = self.settings
         return [
-            (f"account:{email.lower()}", s.login_max_failures_per_account),
-            (f"ip:{ip}", s.login_max_failures_per_ip),
+            (account_key(email), s.login_max_failures_per_account),
+            (ip_account_key(email, ip), s.login_max_failures_per_ip_account),
+            (ip_key(ip), s.login_max_failures_per_ip),
         ]
 
     def check(self, email: str, ip: str) -> None:
-        """Raise AccountLocked when the account or the address is locked right now."""
+        """Raise AccountLocked when the account, this address for it, or the address as a whole is locked now."""
         now = utcnow()
         for key, _limit in self.keys(email, ip):
             row = self.session.get(LoginThrottle, key)
@@ -46,17 +64,19 @@ class LoginThrottler:
             self.session.add(row)
         self.session.flush()
 
-    def succeeded(self, email: str) -> None:
-        row = self.session.get(LoginThrottle, f"account:{email.lower()}")
-        if row:
-            self.session.delete(row)
-            self.session.flush()
+    def succeeded(self, email: str, ip: str) -> None:
+        """Forget this account's failures; the address's count stays, so one known password cannot reset a spray."""
+        for key in (account_key(email), ip_account_key(email, ip)):
+            row = self.session.get(LoginThrottle, key)
+            if row:
+                self.session.delete(row)
+        self.session.flush()
 
 
 def _locked(key: str, until: datetime, now: datetime) -> AccountLocked:
     seconds = max(1, math.ceil((until - now).total_seconds()))
     minutes = math.ceil(seconds / 60)
-    who = "this account" if key.startswith("account:") else "this computer's address"
+    who = "this computer's address" if key.startswith("ip:") else "this account"
     return AccountLocked(
         f"Too many failed sign-in attempts for {who}. Try again in {minutes} minute{'s' if minutes != 1 else ''}, "
         "or ask an admin to issue a password reset.",

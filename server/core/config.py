@@ -37,7 +37,8 @@ class Settings(BaseSettings):
     password_reset_minutes: int = 60
     password_min_length: int = 10
     login_max_failures_per_account: int = 5
-    login_max_failures_per_ip: int = 30
+    login_max_failures_per_ip_account: int = 5  # one person at one address; others behind it keep signing in
+    login_max_failures_per_ip: int = 200  # ceiling for a whole address (a field office shares one)
     login_lockout_minutes: int = 15
     cors_origins: list[str] = Field(default_factory=list)
     smtp_host: str | None = None

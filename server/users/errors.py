@@ -35,3 +35,7 @@ class LastAdmin(Conflict):
 
 class OwnRoleChange(Forbidden):
     pass
+
+
+class ResetNeedsSuperAdmin(Forbidden):
+    pass

@@ -31,6 +31,11 @@ class UsersRepository:
         stmt = scoped(select(Membership), Membership, org_id).where(Membership.user_id == user_id)
         return self.session.scalars(stmt).first()
 
+    def roles_across_orgs(self, user_id: str) -> dict[str, str]:
+        """org id → role for every membership of one person; deliberately unscoped, to decide cross-org rules."""
+        stmt = select(Membership.org_id, Membership.role).where(Membership.user_id == user_id)
+        return {org_id: role for org_id, role in self.session.execute(stmt).all()}
+
     def count_admins(self, org_id: str) -> int:
         stmt = scoped(select(func.count()).select_from(Membership), Membership, org_id).where(
             Membership.role == Role.admin.value

@@ -12,7 +12,7 @@ from server.auth.service import AuthService
 from server.core.config import Settings
 from server.core.deps import OrgContext
 from server.core.permissions import Role, level
-from server.core.security import new_invite_code, verify_password
+from server.core.security import new_invite_code
 from server.models import Invitation, Membership, User
 from server.models.base import utcnow
 from server.users.errors import (
@@ -21,6 +21,7 @@ from server.users.errors import (
     InvitationPending,
     LastAdmin,
     OwnRoleChange,
+    ResetNeedsSuperAdmin,
     RoleTooHigh,
 )
 from server.users.repository import UsersRepository
@@ -83,7 +84,7 @@ class UserService:
         user = auth.user_by_email(invitation.email)
         if user is None:
             user = auth.create_user(invitation.email, password)
-        elif not verify_password(password, user.password_hash):
+        elif auth.authenticate(invitation.email, password, ip, via="invitation") is None:
             raise InvalidInvitation(
                 f"An account for {invitation.email} exists already: enter its current password to accept."
             )
@@ -128,13 +129,23 @@ class UserService:
             "user.removed", actor=ctx.user, org_id=ctx.org_id, target=user.email if user else user_id, ip=ip
         )
 
+    def _check_reset_reach(self, ctx: OrgContext, user: User) -> None:
+        """A reset code is a sign-in as that person, so an admin may issue one only within orgs they administer."""
+        if user.is_superuser:
+            raise RoleTooHigh("Only a super-admin can reset a super-admin's password.")
+        issuer = self.repo.roles_across_orgs(ctx.user.id)
+        if any(issuer.get(org_id) != Role.admin.value for org_id in self.repo.roles_across_orgs(user.id)):
+            raise ResetNeedsSuperAdmin(
+                "This person also belongs to another organisation; only a super-admin can reset their password."
+            )
+
     def issue_reset(self, ctx: OrgContext, user_id: str, ip: str) -> tuple[str, User, str]:
         """An admin hands a member a one-time reset code (field offices have no mail server)."""
         membership = self.repo.membership_of(ctx.org_id, user_id)
         self._check_level(ctx, membership.role, "reset the password of a member with")
         user = self.session.get(User, user_id)
         assert user is not None
-        if user.is_superuser and not ctx.user.is_superuser:
-            raise RoleTooHigh("Only a super-admin can reset a super-admin's password.")
+        if not ctx.user.is_superuser:
+            self._check_reset_reach(ctx, user)
         token, row = AuthService(self.session, self.settings).issue_reset_token(user, ctx.user, ctx.org_id, ip)
         return token, user, row.expires_at.isoformat()
