@@ -27,6 +27,10 @@ class TerminalError(PipelineError):
     """A failure that retrying cannot fix (bad credentials, bad file, bad config)."""
 
 
+class NotFoundError(TerminalError):
+    """Something the caller named (a table, a model, a file) does not exist."""
+
+
 class ConfigError(TerminalError):
     """The connector or step configuration is invalid."""
 

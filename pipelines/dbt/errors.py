@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipelines.errors import BadInputError, ConfigError, TerminalError
+from pipelines.errors import BadInputError, ConfigError, NotFoundError, TerminalError
 
 
 class DbtProjectError(ConfigError):
@@ -17,7 +17,7 @@ class ModelExists(BadInputError):
     """Another model already has this name (dbt needs model names to be unique in a project)."""
 
 
-class ModelNotFound(BadInputError):
+class ModelNotFound(NotFoundError, BadInputError):
     """No model file with this name in the project."""
 
 

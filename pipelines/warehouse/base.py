@@ -12,7 +12,7 @@ from typing import Any, Literal, NamedTuple, Protocol, runtime_checkable
 
 import pyarrow as pa
 
-from pipelines.errors import TerminalError
+from pipelines.errors import NotFoundError, TerminalError
 
 ColumnKind = Literal["number", "integer", "text", "date", "datetime", "boolean", "other"]
 ExportFormat = Literal["csv", "xlsx", "parquet"]
@@ -26,7 +26,7 @@ class WarehouseError(TerminalError):
     """A warehouse operation failed in a way retrying cannot fix."""
 
 
-class UnknownTable(WarehouseError):
+class UnknownTable(WarehouseError, NotFoundError):
     """The schema or table does not exist."""
 
     def __init__(self, schema: str, table: str) -> None:

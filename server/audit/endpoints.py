@@ -2,32 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
 
+from server.audit.schemas import AuditEventOut
 from server.audit.service import AuditService
 from server.core.deps import OrgContext, SessionDep, require
+from server.core.errors import ERROR_RESPONSES
+from server.core.paging import Offset
 from server.core.permissions import Permission
+from server.core.schemas import Page
 
-router = APIRouter(prefix="/audit", tags=["audit"])
-
-
-class AuditEventOut(BaseModel):
-    id: str
-    action: str
-    actor_email: str | None
-    target: str | None
-    detail: dict[str, Any]
-    ip: str | None
-    created_at: datetime
-
-
-class AuditPage(BaseModel):
-    items: list[AuditEventOut]
-    total: int
+router = APIRouter(prefix="/audit", tags=["audit"], responses=ERROR_RESPONSES)
 
 
 @router.get("", operation_id="audit-list_events")
@@ -35,8 +22,8 @@ def list_events(
     session: SessionDep,
     ctx: Annotated[OrgContext, Depends(require(Permission.audit_read))],
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
     action: str | None = None,
-) -> AuditPage:
+) -> Page[AuditEventOut]:
     rows, total = AuditService(session).list_for_org(ctx.org_id, limit, offset, action)
-    return AuditPage(items=[AuditEventOut.model_validate(r, from_attributes=True) for r in rows], total=total)
+    return Page(items=[AuditEventOut.model_validate(r, from_attributes=True) for r in rows], total=total)

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from server.models import AuditEvent, Membership, User
+from server.audit.repository import AuditRepository
+from server.models import AuditEvent, User
 
 
 class AuditService:
     def __init__(self, session: Session) -> None:
         self.session = session
+        self._repo = AuditRepository(session)
 
     def record(
         self,
@@ -26,7 +27,7 @@ class AuditService:
         **detail: Any,
     ) -> None:
         """Append one event; `detail` must never hold secrets."""
-        self.session.add(
+        self._repo.add(
             AuditEvent(
                 action=action,
                 actor_id=actor.id if actor else None,
@@ -37,21 +38,9 @@ class AuditService:
                 detail=detail,
             )
         )
-        self.session.flush()
 
     def list_for_org(
         self, org_id: str, limit: int, offset: int, action: str | None = None
     ) -> tuple[list[AuditEvent], int]:
         """Events of the org, plus sign-in events of its current members (those carry no org)."""
-        members = select(Membership.user_id).where(Membership.org_id == org_id)
-        emails = select(User.email).where(User.id.in_(members))
-        cond = or_(
-            AuditEvent.org_id == org_id,
-            (AuditEvent.org_id.is_(None)) & (AuditEvent.actor_id.in_(members) | AuditEvent.actor_email.in_(emails)),
-        )
-        stmt = select(AuditEvent).where(cond)
-        if action:
-            stmt = stmt.where(AuditEvent.action == action)
-        total = self.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-        rows = self.session.scalars(stmt.order_by(AuditEvent.created_at.desc()).limit(limit).offset(offset)).all()
-        return list(rows), total
+        return self._repo.list_for_org(org_id, limit, offset, action)

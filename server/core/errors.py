@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from pipelines.errors import PipelineError, TransientError
+from pipelines.errors import NotFoundError, PipelineError, TransientError
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +55,30 @@ class ValidationFailed(AppError):
     status_code = 422
 
 
+class ErrorBody(BaseModel):
+    """What every failed request answers: the error's name and a plain-language explanation."""
+
+    error: str
+    detail: str
+
+
+def _documented(description: str) -> dict[str, Any]:
+    return {"model": ErrorBody, "description": description}
+
+
+# Documented on every API operation, so the OpenAPI document matches what the handlers below send
+# (declaring 422 also stops FastAPI from documenting its own HTTPValidationError shape).
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _documented("The request cannot be carried out as sent (bad value, malformed JSON, engine refused it)."),
+    401: _documented("Not signed in, or the sign-in expired."),
+    403: _documented("The caller's role does not allow this."),
+    404: _documented("No such resource in this organisation."),
+    409: _documented("The request conflicts with the current state (already running, name taken)."),
+    422: _documented("A parameter or body field is not valid."),
+    503: _documented("A remote system did not answer; retrying later may work."),
+}
+
+
 def error_body(name: str, detail: str) -> dict[str, str]:
     return {"error": name, "detail": detail}
 
@@ -74,7 +100,7 @@ def _describe_validation(exc: RequestValidationError) -> tuple[str, str, int]:
 
 def _engine_status(exc: PipelineError) -> int:
     """Engine errors are about data or a remote system, never the caller's own session: no 401s here."""
-    if type(exc).__name__ == "UnknownTable" or type(exc).__name__.endswith("NotFound"):
+    if isinstance(exc, NotFoundError):
         return 404
     if isinstance(exc, TransientError):
         return 503
@@ -100,7 +126,12 @@ def install_error_handlers(app: FastAPI) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else json.dumps(exc.detail)
         if exc.status_code == 404 and detail == "Not Found":
             detail = "There is nothing at this address."
-        return JSONResponse(error_body(names.get(exc.status_code, "HTTPError"), detail), status_code=exc.status_code)
+        # keep the exception's headers: a 405 must say which methods are allowed (Allow)
+        return JSONResponse(
+            error_body(names.get(exc.status_code, "HTTPError"), detail),
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
 
     @app.exception_handler(PipelineError)
     async def _engine(_request: Request, exc: PipelineError) -> JSONResponse:

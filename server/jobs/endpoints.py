@@ -8,11 +8,13 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse
 
 from server.core.deps import OrgContext, SessionDep, require
+from server.core.errors import ERROR_RESPONSES
+from server.core.paging import Offset
 from server.core.permissions import Permission
 from server.jobs.schemas import JobOut, JobPage
 from server.jobs.service import JobService, job_out
 
-router = APIRouter(prefix="/jobs", tags=["jobs"])
+router = APIRouter(prefix="/jobs", tags=["jobs"], responses=ERROR_RESPONSES)
 ReadJobs = Annotated[OrgContext, Depends(require(Permission.jobs_read))]
 
 
@@ -30,7 +32,7 @@ def list_jobs(
     kind: str | None = None,
     target_id: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> JobPage:
     rows, total = service.list(ctx, kind, target_id, limit, offset)
     return JobPage(items=[job_out(j) for j in rows], total=total)
@@ -41,7 +43,12 @@ def get_job(job_id: str, ctx: ReadJobs, service: JobServiceDep) -> JobOut:
     return job_out(service.get(ctx, job_id))
 
 
-@router.get("/{job_id}/log", response_class=PlainTextResponse, operation_id="jobs-get_log")
+@router.get(
+    "/{job_id}/log",
+    response_class=PlainTextResponse,
+    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}, "description": "The job's log."}},
+    operation_id="jobs-get_log",
+)
 def get_job_log(job_id: str, ctx: ReadJobs, service: JobServiceDep) -> str:
     return service.read_log(ctx, job_id)
 

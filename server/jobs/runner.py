@@ -12,16 +12,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import event, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from pipelines.errors import Cancelled, PipelineError
 from server.core.db import session_scope
+from server.jobs.repository import ACTIVE
 from server.models import Job
 from server.models.base import utcnow
 
 log = logging.getLogger(__name__)
-ACTIVE = ("queued", "running")
+_PENDING = "dalgo_after_commit"
 
 
 @dataclass
@@ -89,6 +90,14 @@ class JobRunner:
             if self._pool is None:  # started lazily, and again after a shutdown (an app served twice)
                 self._pool = ThreadPoolExecutor(max_workers=self.max_workers, thread_name_prefix="dalgo-job")
             self._pool.submit(self._run, ctx, fn)
+
+    def submit_after_commit(self, session: Session, job_id: str, log_path: Path, fn: JobFn) -> None:
+        """Start the job once `session` commits, so its thread finds the row; a rollback drops it."""
+        if _PENDING not in session.info:
+            session.info[_PENDING] = []
+            event.listen(session, "after_commit", _start_pending)
+            event.listen(session, "after_rollback", _drop_pending)
+        session.info[_PENDING].append(lambda: self.submit(job_id, log_path, fn))
 
     def cancel(self, job_id: str) -> None:
         with self._lock:
@@ -162,3 +171,13 @@ class JobRunner:
                 return True
             job.progress = progress
             return bool(job.cancel_requested)
+
+
+def _start_pending(session: Session) -> None:
+    pending, session.info[_PENDING] = session.info.get(_PENDING, []), []
+    for start in pending:
+        start()
+
+
+def _drop_pending(session: Session) -> None:
+    session.info[_PENDING] = []

@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from server.core.schemas import Page
+
 
 class JobOut(BaseModel):
     id: str
@@ -24,9 +26,7 @@ class JobOut(BaseModel):
     elapsed_s: float | None = None
 
 
-class JobPage(BaseModel):
-    items: list[JobOut]
-    total: int
+JobPage = Page[JobOut]
 
 
 class JobStarted(BaseModel):

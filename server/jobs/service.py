@@ -4,25 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from server.core.deps import OrgContext
-from server.core.errors import Conflict, NotFound
 from server.core.storage import OrgStorage
-from server.core.tenancy import get_scoped, scoped
-from server.jobs.runner import ACTIVE, JobFn, JobRunner
+from server.jobs.errors import AlreadyRunning, JobNotFound
+from server.jobs.repository import ACTIVE, JobsRepository
+from server.jobs.runner import JobFn, JobRunner
 from server.jobs.schemas import JobOut
 from server.models import Job
 from server.models.base import utcnow
 
-
-class JobNotFound(NotFound):
-    pass
-
-
-class AlreadyRunning(Conflict):
-    pass
+__all__ = ["AlreadyRunning", "JobNotFound", "JobService", "job_out"]
 
 
 class JobService:
@@ -30,51 +23,43 @@ class JobService:
         self.session = session
         self.runner = runner
         self.storage = storage
+        self._repo = JobsRepository(session)
 
     def start(self, ctx: OrgContext, kind: str, target_id: str | None, label: str, fn: JobFn) -> Job:
-        """Queue `fn`; a second job of the same kind on the same target while one runs is a 409."""
-        running = self.session.scalars(
-            scoped(select(Job), Job, ctx.org_id).where(
-                Job.kind == kind, Job.target_id == target_id, Job.status.in_(ACTIVE)
-            )
-        ).first()
+        """Queue `fn` to run once the request commits; a second job of the same kind on the same target is a 409."""
+        running = self._repo.active(ctx.org_id, kind, target_id)
         if running is not None:
             who = running.created_by_email or "someone"
             since = running.started_at or running.created_at
             raise AlreadyRunning(
                 f"{label} is already running (started by {who} at {since:%H:%M} UTC); wait for it or cancel it."
             )
-        job = Job(
-            org_id=ctx.org_id,
-            kind=kind,
-            target_id=target_id,
-            created_by_id=ctx.user.id,
-            created_by_email=ctx.user.email,
+        job = self._repo.add(
+            Job(
+                org_id=ctx.org_id,
+                kind=kind,
+                target_id=target_id,
+                created_by_id=ctx.user.id,
+                created_by_email=ctx.user.email,
+            )
         )
-        self.session.add(job)
-        self.session.flush()
-        # the job thread reads the row, so it must be committed before the job starts
-        self.session.commit()
-        self.runner.submit(job.id, self.log_path(ctx.org.slug, job.id), fn)
+        # the job thread reads the row: it starts after the request's transaction commits, never before
+        self.runner.submit_after_commit(self.session, job.id, self.log_path(ctx.org.slug, job.id), fn)
         return job
 
     def log_path(self, slug: str, job_id: str) -> Path:
         return self.storage.subdir(slug, "logs") / f"job-{job_id}.log"
 
     def get(self, ctx: OrgContext, job_id: str) -> Job:
-        return get_scoped(self.session, Job, job_id, ctx.org_id, JobNotFound)
+        return self._repo.get(ctx.org_id, job_id)
 
     def list(
         self, ctx: OrgContext, kind: str | None, target_id: str | None, limit: int, offset: int
     ) -> tuple[list[Job], int]:
-        stmt = scoped(select(Job), Job, ctx.org_id)
-        if kind:
-            stmt = stmt.where(Job.kind == kind)
-        if target_id:
-            stmt = stmt.where(Job.target_id == target_id)
-        total = self.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-        rows = self.session.scalars(stmt.order_by(Job.created_at.desc()).limit(limit).offset(offset)).all()
-        return list(rows), total
+        return self._repo.list(ctx.org_id, kind, target_id, limit, offset)
+
+    def latest(self, ctx: OrgContext, kind: str, target_id: str) -> Job | None:
+        return self._repo.latest(ctx.org_id, kind, target_id)
 
     def cancel(self, ctx: OrgContext, job_id: str) -> Job:
         job = self.get(ctx, job_id)

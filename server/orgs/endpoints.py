@@ -7,23 +7,27 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, status
 
 from server.core.deps import AccountUser, SessionDep, client_ip, require_global
-from server.core.permissions import Permission
-from server.models import User
+from server.core.errors import ERROR_RESPONSES
+from server.core.permissions import ROLE_PERMISSIONS, Permission, Role
+from server.models import Org, User
 from server.orgs import schemas
 from server.orgs.service import OrgService
 
-router = APIRouter(tags=["orgs"])
+router = APIRouter(tags=["orgs"], responses=ERROR_RESPONSES)
 
 
-def _org(org: object) -> schemas.Org:
+def _org(org: Org) -> schemas.Org:
     return schemas.Org.model_validate(org, from_attributes=True)
+
+
+def _membership(org: Org, role: str) -> schemas.MembershipOut:
+    permissions = sorted(p.value for p in ROLE_PERMISSIONS[Role(role)])
+    return schemas.MembershipOut(org=_org(org), role=role, permissions=permissions)
 
 
 @router.get("/me", operation_id="me-get")
 def get_me(user: AccountUser, session: SessionDep) -> schemas.Me:
-    memberships = [
-        schemas.MembershipOut(org=_org(org), role=role) for org, role in OrgService(session).memberships(user)
-    ]
+    memberships = [_membership(org, role) for org, role in OrgService(session).memberships(user)]
     return schemas.Me(id=user.id, email=user.email, is_superuser=user.is_superuser, memberships=memberships)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from server.core.schemas import Page
+
 
 class Org(BaseModel):
     id: str
@@ -16,14 +18,13 @@ class OrgCreate(BaseModel):
     slug: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$")
 
 
-class OrgPage(BaseModel):
-    items: list[Org]
-    total: int
+OrgPage = Page[Org]
 
 
 class MembershipOut(BaseModel):
     org: Org
     role: str
+    permissions: list[str] = Field(description="what this role may do in this org (server.core.permissions)")
 
 
 class Me(BaseModel):
