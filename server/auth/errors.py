@@ -23,6 +23,10 @@ class WeakPassword(BadRequest):
     pass
 
 
+class InvalidEmail(BadRequest):
+    pass
+
+
 class InvalidResetToken(BadRequest):
     pass
 

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, EmailStr, Field
+from pydantic import BaseModel, EmailStr, Field, TypeAdapter
+
+_EMAIL: TypeAdapter[str] = TypeAdapter(EmailStr)
+
+
+def normalise_email(value: str) -> str:
+    """Every account address passes the rule sign-in applies (`EmailStr`), so no path makes one login refuses."""
+    return _EMAIL.validate_python(value)
 
 
 class LoginRequest(BaseModel):

@@ -7,6 +7,7 @@ import smtplib
 from datetime import timedelta
 from email.message import EmailMessage
 
+from pydantic import ValidationError
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -14,11 +15,12 @@ from server.audit.service import AuditService
 from server.auth.errors import (
     AlreadySetUp,
     InvalidCredentials,
+    InvalidEmail,
     InvalidRefreshToken,
     InvalidResetToken,
     WeakPassword,
 )
-from server.auth.schemas import TokenPair
+from server.auth.schemas import TokenPair, normalise_email
 from server.auth.throttle import LoginThrottler
 from server.core.config import Settings
 from server.core.security import (
@@ -197,6 +199,7 @@ class AuthService:
         return (self.session.scalar(select(func.count()).select_from(User)) or 0) == 0
 
     def create_user(self, email: str, password: str, *, superuser: bool = False) -> User:
+        email = _sign_in_address(email)
         self.check_password_strength(password, email)
         user = User(email=email.lower(), password_hash=hash_password(password), is_superuser=superuser)
         self.session.add(user)
@@ -206,3 +209,14 @@ class AuthService:
     def ensure_first_run(self) -> None:
         if not self.needs_setup():
             raise AlreadySetUp("This server is already set up; sign in instead.")
+
+
+def _sign_in_address(email: str) -> str:
+    try:
+        return normalise_email(email)
+    except ValidationError as err:
+        reason = str(err.errors()[0].get("ctx", {}).get("reason") or "it is not a valid address").rstrip(".")
+        reason = reason[:1].lower() + reason[1:]
+        raise InvalidEmail(
+            f"{email} is not an email address people can sign in with ({reason}); use a real address."
+        ) from err

@@ -108,3 +108,16 @@ def test_a_spray_across_many_accounts_from_one_address_is_stopped_by_the_ceiling
     r = api.client.post("/api/v1/auth/login", json={"email": "root@example.org", "password": STRONG})
     assert r.status_code == 429
     assert "this computer's address" in r.json()["detail"]
+
+
+def test_no_account_is_created_with_an_address_sign_in_refuses(tmp_path: Path) -> None:
+    """The rule lives in the service, so the CLI, setup and invitations cannot drift from what login accepts."""
+    from server.auth.errors import InvalidEmail
+    from server.auth.service import AuthService
+
+    app = sqlite_app(tmp_path / "home")
+    with app.state.session_factory() as session:
+        service = AuthService(session, app.state.settings)
+        with pytest.raises(InvalidEmail, match="special-use or reserved name"):
+            service.create_user("boss@example.test", STRONG, superuser=True)
+        assert service.create_user("Boss@Example.ORG", STRONG).email == "boss@example.org"
