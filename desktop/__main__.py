@@ -1,4 +1,4 @@
-"""`python -m desktop` and the frozen app's entry point."""
+"""`python -m desktop`: the desktop app alone (the `dalgo` command and the frozen app start from `dalgo`)."""
 
 import multiprocessing
 

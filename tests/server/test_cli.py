@@ -1,4 +1,4 @@
-"""The `dalgo` CLI: admin create-superuser bootstraps a hosted server; serve answers health."""
+"""The `dalgo` CLI (`dalgo.cli` → `server.cli`): admin create-superuser bootstraps a hosted server; serve answers."""
 
 from __future__ import annotations
 
@@ -16,9 +16,7 @@ from tests.server.factories import STRONG
 
 
 def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "desktop.cli", *args], env=env, capture_output=True, text=True, timeout=120
-    )
+    return subprocess.run([sys.executable, "-m", "dalgo", *args], env=env, capture_output=True, text=True, timeout=120)
 
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -37,7 +35,7 @@ def test_create_superuser_then_login_over_real_uvicorn(tmp_path: Path, pg_app_db
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     server = subprocess.Popen(
-        [sys.executable, "-m", "desktop.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "dalgo", "serve", "--port", str(port)],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -67,6 +65,22 @@ def test_weak_superuser_password_is_refused(tmp_path: Path) -> None:
     )
     assert result.returncode == 1
     assert "at least 10 characters" in result.stderr
+
+
+def test_superuser_email_that_sign_in_would_refuse_is_refused(tmp_path: Path) -> None:
+    env = _env(tmp_path, DALGO_ADMIN_PASSWORD=STRONG)
+    result = _run(["admin", "create-superuser", "--email", "boss@office.test"], env)
+    assert result.returncode == 1
+    assert "not an email address people can sign in with" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "home" / "app.db").exists()  # refused before the app DB was touched
+
+
+def test_migrate_alone_brings_the_app_db_to_the_latest_schema(tmp_path: Path) -> None:
+    result = _run(["admin", "migrate"], _env(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "latest schema" in result.stdout
+    assert (tmp_path / "home" / "app.db").stat().st_size > 0
 
 
 @pytest.mark.parametrize("args", [["--help"], ["admin", "--help"]])

@@ -1,0 +1,1 @@
+"""The `dalgo` command: dispatches to the hosted server (`server.cli`) or the desktop app (`desktop.cli`)."""
