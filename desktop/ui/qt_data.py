@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.client.data_models import TableInfo
 from desktop.state import roles
 from desktop.state.data import DataModel
 from desktop.state.grid import EXPORT_FORMATS, PAGE_SIZES
@@ -170,7 +171,7 @@ class QtDataPage(QWidget):
         )
         self._fill_tree(schemas)
 
-    def _fill_tree(self, schemas: dict[str, list]) -> None:  # type: ignore[type-arg]
+    def _fill_tree(self, schemas: dict[str, list[TableInfo]]) -> None:
         self.tree.clear()
         for schema, tables in schemas.items():
             top = QTreeWidgetItem([schema, ""])
@@ -191,9 +192,10 @@ class QtDataPage(QWidget):
     def table_item(self, schema: str, table: str) -> QTreeWidgetItem | None:
         for i in range(self.tree.topLevelItemCount()):
             top = self.tree.topLevelItem(i)
-            for j in range(top.childCount()):
-                if top.child(j).data(0, WHERE) == (schema, table):
-                    return top.child(j)
+            children = (top.child(j) for j in range(top.childCount())) if top is not None else ()
+            for child in children:
+                if child is not None and child.data(0, WHERE) == (schema, table):
+                    return child
         return None
 
     def _expanded(self, item: QTreeWidgetItem) -> None:

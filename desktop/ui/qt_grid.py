@@ -134,7 +134,7 @@ class QtFilterBar(QWidget):
         self._shown = list(self.grid.filters)
         while self.chips.count():
             item = self.chips.takeAt(0)
-            if widget := item.widget():
+            if item is not None and (widget := item.widget()):
                 widget.setParent(None)
                 widget.deleteLater()
         for i, spec in enumerate(self.grid.filters):

@@ -17,7 +17,7 @@ class QtLineageView(QWidget):
         self.node: str | None = None
         self.picture = QLabel("Open this tab to draw the lineage.")
         self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.scroll = scroll = QScrollArea()
+        self.scroll_area = scroll = QScrollArea()
         scroll.setWidget(self.picture)
         scroll.setWidgetResizable(True)
         self.heading = label("", "Section")
@@ -44,7 +44,7 @@ class QtLineageView(QWidget):
     def refresh(self) -> None:
         pixmap = QPixmap()
         if pixmap.loadFromData(self.model.lineage_png):
-            room = self.scroll.viewport().size()
+            room = self.scroll_area.viewport().size()
             if pixmap.width() > room.width() or pixmap.height() > room.height():  # fit; scroll only when tiny
                 pixmap = pixmap.scaled(
                     room, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation

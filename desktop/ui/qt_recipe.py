@@ -144,11 +144,11 @@ class QtRecipeEditor(QWidget):
         step_actions = QHBoxLayout()
         for b in (self.edit_button, self.delete_button, self.up_button, self.down_button):
             step_actions.addWidget(b)
-        self.palette = QComboBox()
+        self.operation_picker = QComboBox()
         self.add_button = QPushButton("Add step…")
-        self.add_button.clicked.connect(lambda: self.open_step(self.palette.currentData(), {}))
+        self.add_button.clicked.connect(lambda: self.open_step(self.operation_picker.currentData(), {}))
         add = QHBoxLayout()
-        add.addWidget(self.palette, 1)
+        add.addWidget(self.operation_picker, 1)
         add.addWidget(self.add_button)
         panel = QWidget()
         panel.setMaximumWidth(300)
@@ -227,12 +227,12 @@ class QtRecipeEditor(QWidget):
         target = f"model {recipe.get('model_name')}" if recipe.get("model_name") else ""
         self.subtitle.setText(f"On {model.input_text()} → {target} · {state}")
         self._fill_steps()
-        self._fill_palette()
+        self._fill_operation_picker()
         can, run = model.can_edit, self.transform.can_run and not model.ejected
         tip = "" if can else ("This recipe was ejected to SQL." if model.ejected else cannot_change(model.app.role))
         self.undo_button.setEnabled(can and bool(recipe.get("can_undo")))
         self.redo_button.setEnabled(can and bool(recipe.get("can_redo")))
-        for b in (self.save_button, self.add_button, self.eject_button, self.palette, self.docs_button):
+        for b in (self.save_button, self.add_button, self.eject_button, self.operation_picker, self.docs_button):
             b.setEnabled(can)
             b.setToolTip(tip or b.toolTip())
         for b in (self.run_button, self.test_button):
@@ -264,12 +264,12 @@ class QtRecipeEditor(QWidget):
         self.steps.setCurrentRow(selected)
         self.steps.blockSignals(False)
 
-    def _fill_palette(self) -> None:
-        if self.palette.count() == len(self.transform.operations):
+    def _fill_operation_picker(self) -> None:
+        if self.operation_picker.count() == len(self.transform.operations):
             return
-        self.palette.clear()
+        self.operation_picker.clear()
         for op in sorted(self.transform.operations, key=lambda o: o["name"]):
-            self.palette.addItem(op["name"], op["op"])
+            self.operation_picker.addItem(op["name"], op["op"])
 
     def _step_buttons(self) -> None:
         row, count = self.steps.currentRow(), len(self.model.steps)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -48,13 +49,13 @@ def pick_file(parent: QWidget, title: str = "Choose a data file") -> Path | None
 class QtDropZone(QFrame):
     """'Drag a file here, or Choose file…', then the upload's progress and the uploaded file's name."""
 
-    def __init__(self, on_file: object) -> None:
+    def __init__(self, on_file: Callable[[], None]) -> None:
         super().__init__()
         self.setObjectName("DropZone")
         self.setStyleSheet("#DropZone { border: 1px dashed #94a3b8; border-radius: 8px; background: #f8fafc; }")
         self.text = label("Drag a file here, or", "Muted", wrap=True)
         self.choose = QPushButton("Choose file…")
-        self.choose.clicked.connect(on_file)  # type: ignore[arg-type]
+        self.choose.clicked.connect(on_file)
         self.progress = QtTransferBar()
         row = QHBoxLayout()
         row.addWidget(self.text, 1)
@@ -135,7 +136,7 @@ class QtSourceDialog(QDialog):
         """Rebuild the form for the picked connector."""
         while self.body.count():
             item = self.body.takeAt(0)
-            if widget := item.widget():
+            if item is not None and (widget := item.widget()):
                 widget.setParent(None)  # gone at once, not only when the event loop gets to deleteLater
                 widget.deleteLater()
         connector = self.current

@@ -257,7 +257,7 @@ class QtSourcesPage(QWidget):
             (
                 r
                 for r in range(self.list.rowCount())
-                if self.list.item(r, 0).data(Qt.ItemDataRole.UserRole) == source_id
+                if (cell := self.list.item(r, 0)) is not None and cell.data(Qt.ItemDataRole.UserRole) == source_id
             ),
             None,
         )
@@ -265,7 +265,8 @@ class QtSourcesPage(QWidget):
             job is not None
             and job.active
             and row is not None
-            and self.list.item(row, 2).text() != STATUS_LABELS[job.status]
+            and (status := self.list.item(row, 2)) is not None
+            and status.text() != STATUS_LABELS[job.status]
         ):
             self._fill_list()  # the list says Running as soon as a sync starts
         source = self.current()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -54,7 +54,7 @@ def table(headers: list[str]) -> QTableWidget:
     return widget
 
 
-def _combo(items: list[tuple[str, object]], current: object, enabled: bool) -> QComboBox:
+def _combo(items: Sequence[tuple[str, object]], current: object, enabled: bool) -> QComboBox:
     box = QComboBox()
     for text, data in items:
         box.addItem(text, data)
@@ -164,7 +164,9 @@ class QtStreamsTable(QWidget):
 
     def set_selected(self, name: str, selected: bool) -> None:
         row = next(i for i, c in enumerate(self.choices) if c.stream.name == name)
-        self.table.item(row, 0).setCheckState(Qt.CheckState.Checked if selected else Qt.CheckState.Unchecked)
+        tick = self.table.item(row, 0)
+        assert tick is not None, "every row gets its tick in _fill_row"
+        tick.setCheckState(Qt.CheckState.Checked if selected else Qt.CheckState.Unchecked)
 
     def set_mode(self, name: str, mode: str) -> None:
         row = next(i for i, c in enumerate(self.choices) if c.stream.name == name)
@@ -237,7 +239,7 @@ class QtSyncHistory(QWidget):
         self.details = QPlainTextEdit()
         self.details.setReadOnly(True)
         self.log_button = QPushButton("View log")
-        self.log_button.clicked.connect(lambda: self.selected() and on_log(self.selected()))  # type: ignore[arg-type]
+        self.log_button.clicked.connect(lambda: self._open_log(on_log))
         row = QHBoxLayout()
         row.addStretch(1)
         row.addWidget(self.log_button)
@@ -269,6 +271,10 @@ class QtSyncHistory(QWidget):
     def selected(self) -> Job | None:
         rows = self.table.selectionModel().selectedRows()
         return self.jobs[rows[0].row()] if rows and rows[0].row() < len(self.jobs) else None
+
+    def _open_log(self, on_log: Callable[[Job], None]) -> None:
+        if (job := self.selected()) is not None:
+            on_log(job)
 
     def _selected(self) -> None:
         job = self.selected()

@@ -75,7 +75,7 @@ def test_palette_step_updates_the_preview_undo_and_cluster_merge(qtbot: QtBot, p
     editor = page.recipe_editor
     assert editor.table_model.rowCount() == 5 and "5 rows" in editor.summary.text()
     city = page.recipe.columns.index("city")
-    editor.palette.setCurrentIndex(editor.palette.findData("change_case"))
+    editor.operation_picker.setCurrentIndex(editor.operation_picker.findData("change_case"))
     click(qtbot, editor.add_button)
     dialog = editor.dialog
     assert isinstance(dialog, QtStepDialog)
@@ -114,7 +114,7 @@ def test_palette_step_updates_the_preview_undo_and_cluster_merge(qtbot: QtBot, p
 
     drop = next(a for a in editor.column_menu("city").actions() if a.text() == "Drop column")
     drop.trigger()
-    editor.palette.setCurrentIndex(editor.palette.findData("trim"))
+    editor.operation_picker.setCurrentIndex(editor.operation_picker.findData("trim"))
     qtbot.waitUntil(lambda: editor.steps.count() == 4, timeout=WAIT)
     page.recipe.add_step("trim", {"columns": ["city"]})
     qtbot.waitUntil(lambda: editor.steps.count() == 5, timeout=WAIT)
