@@ -13,11 +13,7 @@ from pipelines.recipes.ops.rows import RangeFacet, ValuesFacet
 from pipelines.warehouse import Filter
 from pipelines.warehouse.base import ColumnInfo, FilterOp, UnknownColumn, column_kind
 from pipelines.warehouse.sql import Dialect, Params, page_clause, where_clause
-from server.core.errors import BadRequest
-
-
-class BadPreviewFilter(BadRequest):
-    pass
+from server.recipes.errors import BadPreviewFilter
 
 
 def output_relation(

@@ -6,7 +6,6 @@ from typing import Any
 
 import duckdb
 from pydantic import ValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipelines.duckdb_conn import quote_ident
@@ -32,36 +31,17 @@ from pipelines.recipes.facets import date_facet, numeric_facet
 from pipelines.warehouse import Filter
 from server.audit.service import AuditService
 from server.core.deps import OrgContext
-from server.core.errors import BadRequest, Conflict, NotFound
 from server.core.storage import OrgStorage
-from server.core.tenancy import get_scoped, scoped
-from server.models import Job, RecipeRow
+from server.models import RecipeRow
 from server.models.base import utcnow
+from server.recipes.errors import InvalidStep, NothingToUndo, RecipeEjected, RecipeNameTaken, RecipeNotFound
 from server.recipes.filtered import facet_selections, filtered_page, output_relation
+from server.recipes.repository import RecipesRepository
+from server.recipes.schemas import RecipeOut, SavedModel, StepProblemOut
 from server.transforms.workspace import Workspaces
 
 HISTORY_LIMIT = 100
 MODEL_SCHEMA = "analytics"
-
-
-class RecipeNotFound(NotFound):
-    pass
-
-
-class InvalidStep(BadRequest):
-    pass
-
-
-class RecipeNameTaken(Conflict):
-    pass
-
-
-class RecipeEjected(Conflict):
-    pass
-
-
-class NothingToUndo(BadRequest):
-    pass
 
 
 def relation_of(source: TableInput | ModelInput) -> str:
@@ -87,15 +67,43 @@ class RecipeService:
         self.storage = storage
         self.workspaces = workspaces
         self.caches = caches
+        self._repo = RecipesRepository(session)
 
     # --- rows and definitions --------------------------------------------------------------------
     def list_all(self, ctx: OrgContext) -> list[RecipeRow]:
-        return list(
-            self.session.scalars(scoped(select(RecipeRow), RecipeRow, ctx.org_id).order_by(RecipeRow.name)).all()
-        )
+        return self._repo.list(ctx.org_id)
 
     def get(self, ctx: OrgContext, recipe_id: str) -> RecipeRow:
-        return get_scoped(self.session, RecipeRow, recipe_id, ctx.org_id, RecipeNotFound)
+        return self._repo.get(ctx.org_id, recipe_id)
+
+    def describe(self, ctx: OrgContext, rows: list[RecipeRow]) -> list[RecipeOut]:
+        """Recipes as the API shows them; every recipe of the org is parsed once, not once per item."""
+        parsed = {r.id: self.recipe(r) for r in self.list_all(ctx)}
+        parsed.update({r.id: self.recipe(r) for r in rows if r.id not in parsed})
+        con = self._con(ctx)
+        return [self._describe(ctx, con, row, parsed) for row in rows]
+
+    def _describe(
+        self, ctx: OrgContext, con: duckdb.DuckDBPyConnection, row: RecipeRow, parsed: dict[str, Recipe]
+    ) -> RecipeOut:
+        definition = row.definition
+        return RecipeOut(
+            id=row.id,
+            name=row.name,
+            model_name=row.model_name,
+            status=row.status,
+            input=definition["input"],
+            steps=definition["steps"],
+            description=definition.get("description", ""),
+            tests=definition.get("tests", []),
+            column_descriptions=definition.get("column_descriptions", {}),
+            problems=self._problems(ctx, con, row, parsed),
+            can_undo=bool(row.undo_stack),
+            can_redo=bool(row.redo_stack),
+            saved_at=row.saved_at,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
 
     @staticmethod
     def recipe(row: RecipeRow) -> Recipe:
@@ -107,22 +115,21 @@ class RecipeService:
         except ValidationError as err:
             raise InvalidStep(f"The recipe is not valid: {readable(err)}") from err
         self._check_name_free(ctx, recipe.model_name, None)
-        row = RecipeRow(
-            org_id=ctx.org_id,
-            name=recipe.name,
-            model_name=recipe.model_name,
-            definition=recipe.model_dump(mode="json", by_alias=True),
-            undo_stack=[],
-            redo_stack=[],
+        row = self._repo.add(
+            RecipeRow(
+                org_id=ctx.org_id,
+                name=recipe.name,
+                model_name=recipe.model_name,
+                definition=recipe.model_dump(mode="json", by_alias=True),
+                undo_stack=[],
+                redo_stack=[],
+            )
         )
-        self.session.add(row)
-        self.session.flush()
         AuditService(self.session).record("recipe.created", actor=ctx.user, org_id=ctx.org_id, target=row.name, ip=ip)
         return row
 
     def _check_name_free(self, ctx: OrgContext, model_name: str, except_id: str | None) -> None:
-        stmt = scoped(select(RecipeRow), RecipeRow, ctx.org_id).where(RecipeRow.model_name == model_name)
-        clash = self.session.scalars(stmt).first()
+        clash = self._repo.by_model_name(ctx.org_id, model_name)
         if clash is not None and clash.id != except_id:
             raise RecipeNameTaken(
                 f"The recipe '{clash.name}' already makes a model named '{model_name}'; choose another name."
@@ -138,7 +145,7 @@ class RecipeService:
 
     def delete(self, ctx: OrgContext, recipe_id: str, ip: str) -> None:
         row = self.get(ctx, recipe_id)
-        self.session.delete(row)
+        self._repo.delete(row)
         AuditService(self.session).record("recipe.deleted", actor=ctx.user, org_id=ctx.org_id, target=row.name, ip=ip)
 
     def _validated(self, definition: dict[str, Any]) -> Recipe:
@@ -244,35 +251,25 @@ class RecipeService:
         except duckdb.Error:
             return None
 
-    def problems(self, ctx: OrgContext, row: RecipeRow) -> list[dict[str, Any]]:
+    def _problems(
+        self, ctx: OrgContext, con: duckdb.DuckDBPyConnection, row: RecipeRow, parsed: dict[str, Recipe]
+    ) -> list[StepProblemOut]:
         """What is wrong with each step, without failing: a broken recipe still opens."""
-        recipe = self.recipe(row)
-        con = self._con(ctx)
+        recipe = parsed[row.id]
         columns = self.columns_of(con, recipe.input)
         if columns is None:
-            return [
-                {
-                    "step": 0,
-                    "step_id": None,
-                    "message": f"The input {relation_of(recipe.input)} does not exist (yet): sync its source or run its model.",
-                }
-            ]
+            message = f"The input {relation_of(recipe.input)} does not exist (yet): sync its source or run its model."
+            return [StepProblemOut(step=0, step_id=None, message=message)]
         others = {s.key: cols for s in recipe.inputs()[1:] if (cols := self.columns_of(con, s)) is not None}
-        return [_problem(p) for p in validate(recipe, columns, others, models=self._other_models(ctx, row))]
+        models = {r.model_name: r for rid, r in parsed.items() if rid != row.id}
+        return [_problem(p) for p in validate(recipe, columns, others, models=models)]
 
     def _other_models(self, ctx: OrgContext, row: RecipeRow) -> dict[str, Recipe]:
         """The org's other recipes by model name, so a recipe reading its own output is caught as a cycle."""
         return {r.model_name: self.recipe(r) for r in self.list_all(ctx) if r.id != row.id}
 
     def _data_version(self, ctx: OrgContext) -> str:
-        stmt = (
-            scoped(select(Job.finished_at), Job, ctx.org_id)
-            .where(Job.status == "succeeded")
-            .order_by(Job.finished_at.desc())
-            .limit(1)
-        )
-        latest = self.session.scalar(stmt)
-        return latest.isoformat() if latest else ""
+        return self._repo.data_version(ctx.org_id)
 
     def preview(
         self, ctx: OrgContext, recipe_id: str, upto: int | None, limit: int, sample: int | None
@@ -366,11 +363,15 @@ class RecipeService:
     def accept_clusters(
         self, ctx: OrgContext, recipe_id: str, column: str, merges: list[tuple[list[Any], Any]]
     ) -> RecipeRow:
-        step = merge_step(column, merges)
+        self.get(ctx, recipe_id)  # a missing recipe is a 404 before the merges are looked at
+        try:
+            step = merge_step(column, merges)
+        except ValidationError as err:
+            raise InvalidStep(f"The merge is not valid: {readable(err)}") from err
         return self.add_step(ctx, recipe_id, step.op, step.config, None)
 
     # --- saving to dbt -----------------------------------------------------------------------------
-    def save(self, ctx: OrgContext, recipe_id: str, ip: str) -> dict[str, Any]:
+    def save(self, ctx: OrgContext, recipe_id: str, ip: str) -> SavedModel:
         row = self.get(ctx, recipe_id)
         if row.status == "ejected":
             raise RecipeEjected(f"'{row.name}' was ejected to a SQL model; edit that model instead.")
@@ -390,28 +391,28 @@ class RecipeService:
         row.status, row.saved_at = "saved", utcnow()
         self.session.flush()
         AuditService(self.session).record("recipe.saved", actor=ctx.user, org_id=ctx.org_id, target=files.name, ip=ip)
-        return {
-            "name": files.name,
-            "path": str(path.relative_to(workspace.project.path)),
-            "sql": files.sql,
-            "schema_yml": files.schema_yml,
-        }
+        return SavedModel(
+            name=files.name,
+            path=str(path.relative_to(workspace.project.path)),
+            sql=files.sql,
+            schema_yml=files.schema_yml,
+        )
 
-    def eject(self, ctx: OrgContext, recipe_id: str, ip: str) -> dict[str, Any]:
+    def eject(self, ctx: OrgContext, recipe_id: str, ip: str) -> SavedModel:
         saved = self.save(ctx, recipe_id, ip)
         row = self.get(ctx, recipe_id)
         workspace = self.workspaces.get(ctx.org.slug)
-        path = workspace.project.eject_model(saved["name"])
+        path = workspace.project.eject_model(saved.name)
         row.status = "ejected"
         self.session.flush()
-        return {**saved, "path": str(path.relative_to(workspace.project.path))}
+        return saved.model_copy(update={"path": str(path.relative_to(workspace.project.path))})
 
 
-def _problem(problem: StepProblem) -> dict[str, Any]:
-    return {
-        "step": problem.step,
-        "step_id": problem.step_id,
-        "message": problem.message,
-        "column": problem.column,
-        "hint": problem.hint,
-    }
+def _problem(problem: StepProblem) -> StepProblemOut:
+    return StepProblemOut(
+        step=problem.step,
+        step_id=problem.step_id,
+        message=problem.message,
+        column=problem.column,
+        hint=problem.hint,
+    )
