@@ -20,30 +20,30 @@ BQ_PRIVATE_KEY_ENV = "DBT_ENV_SECRET_DALGO_BQ_PRIVATE_KEY"
 
 @dataclass(frozen=True)
 class DuckDBTarget:
-    """The org's local DuckDB file; extensions load from a folder in the data dir, never downloaded."""
+    """The org's local DuckDB file; extensions load from a folder in the data dir, never downloaded.
+
+    dbt's SQL runs confined (`pipelines.duckdb_conn.confine`): it may touch only `data_folders`. The runner
+    opens the file confined before dbt does, so dbt-duckdb's own connection shares those locked settings.
+    """
 
     kind: ClassVar[str] = "duckdb"
     path: Path
     extension_dir: Path
     schema: str = DEFAULT_SCHEMA
     threads: int = 2
+    data_folders: tuple[Path, ...] = ()
+    memory_limit: str = "1GB"
 
     def profile_output(self) -> dict[str, Any]:
         """The target entry of profiles.yml."""
-        # Settings are SET per cursor in this order: the extension folder first, so the TimeZone SET can
-        # autoload icu from it. No `extensions:` list (dbt-duckdb would INSTALL before the folder is set),
-        # and no `config_options` (a same-process connection with another config makes DuckDB refuse).
+        # No `settings`, `extensions` or `config_options`: the runner's confined connection has set them
+        # and locked the configuration, so any SET from dbt-duckdb would be refused (and a connection with
+        # another config to the same file is refused by DuckDB).
         return {
             "type": "duckdb",
             "path": str(Path(self.path).resolve()),
             "schema": self.schema,
             "threads": self.threads,
-            "settings": {
-                "extension_directory": str(Path(self.extension_dir).resolve()),
-                "autoinstall_known_extensions": False,
-                "autoload_known_extensions": True,
-                "TimeZone": "UTC",
-            },
         }
 
     def secret_env(self) -> dict[str, str]:
@@ -147,7 +147,8 @@ def target_from_config(kind: str, config: Mapping[str, Any], *, schema: str = DE
     if kind == "duckdb":
         if not config.get("path") or not config.get("extension_dir"):
             raise ConfigError("A DuckDB warehouse needs a 'path' and an 'extension_dir'")
-        return DuckDBTarget(Path(config["path"]), Path(config["extension_dir"]), schema=schema)
+        folders = tuple(Path(f) for f in config.get("data_folders") or ())
+        return DuckDBTarget(Path(config["path"]), Path(config["extension_dir"]), schema=schema, data_folders=folders)
     if kind == "postgres":
         return _postgres_target(config, schema)
     if kind == "bigquery":

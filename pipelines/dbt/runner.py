@@ -144,7 +144,7 @@ class DbtRunner:
         if not (self.project_dir / "dbt_project.yml").is_file():
             raise DbtProjectError(f"No dbt project at {self.project_dir}", hint="Open the Transform page to create it")
         events = _EventCollector(progress)
-        with self._lock, _PROCESS_LOCK, _project_context(self.project_dir, self._env()):
+        with self._lock, _PROCESS_LOCK, _project_context(self.project_dir, self._env()), self._confined() as keeper:
             watch = CancelWatch(cancel_event, on_cancel=interrupt_running_queries) if cancel_event else None
             try:
                 try:
@@ -160,7 +160,8 @@ class DbtRunner:
                 result = RunResult(command, success=False, error="Cancelled by the user")
             if watch and watch.cancelled:
                 _mark_cancelled(result, events)
-            self._count_rows(result)
+            if keeper is not None:
+                _count_rows(keeper, result)
         result.logs = events.text()
         result.elapsed = time.perf_counter() - started
         return result
@@ -230,33 +231,39 @@ class DbtRunner:
         env = dict(BASE_ENV)
         if self.target is not None:
             env.update(self.target.secret_env())
-        if isinstance(self.target, DuckDBTarget):
-            from pipelines.duckdb_conn import install_extensions
-
-            install_extensions(Path(self.target.extension_dir))
         return env
 
-    def _count_rows(self, result: RunResult) -> None:
-        """DuckDB reports no row counts: count built tables through a same-process connection (cheap)."""
+    @contextmanager
+    def _confined(self) -> Iterator[Any]:
+        """For a DuckDB target: the file opened confined before dbt opens it, kept open for the command."""
         if not isinstance(self.target, DuckDBTarget):
+            yield None
             return
-        todo = [n for n in result.nodes if _countable(n)]
-        if not todo:
-            return
-        import duckdb
+        from pipelines.duckdb_conn import connect
 
+        target = self.target
+        con = connect(
+            Path(target.path).resolve(),
+            extension_dir=Path(target.extension_dir),
+            memory_limit=target.memory_limit,
+            confine_to=(*target.data_folders, self.project_dir / "seeds"),
+        )
         try:
-            con = duckdb.connect(str(Path(self.target.path).resolve()))
-        except duckdb.Error:
-            return
-        try:
-            for node in todo:
-                row = con.execute(f"SELECT count(*) FROM {node.relation}").fetchone()
-                node.rows_affected = int(row[0]) if row else None
-        except duckdb.Error:
-            pass
+            yield con
         finally:
             con.close()
+
+
+def _count_rows(con: Any, result: RunResult) -> None:
+    """DuckDB reports no row counts: count the built tables through the runner's connection (cheap)."""
+    import duckdb
+
+    for node in (n for n in result.nodes if _countable(n)):
+        try:
+            row = con.execute(f"SELECT count(*) FROM {node.relation}").fetchone()
+        except duckdb.Error:
+            continue
+        node.rows_affected = int(row[0]) if row else None
 
 
 def _countable(node: NodeResult) -> bool:

@@ -12,6 +12,7 @@ import duckdb
 import pyarrow as pa
 from sqlglot import exp
 
+from pipelines.sqlscope import UnresolvableQuery, real_tables
 from pipelines.warehouse.base import (
     BadFilter,
     ColumnInfo,
@@ -34,6 +35,8 @@ _SYSTEM_SCHEMAS = ("information_schema", "pg_catalog")
 _SAFE_TABLE_FUNCTIONS = frozenset(
     {"range", "generate_series", "unnest", "duckdb_tables", "duckdb_views", "duckdb_columns", "duckdb_schemas"}
 )
+# Scalar functions that show the server's settings (folders, paths) rather than data.
+_HIDDEN_FUNCTIONS = frozenset({"current_setting", "getvariable", "getenv", "pragma_version", "current_setting_names"})
 _COPY_OPTIONS = {"csv": "FORMAT csv, HEADER true", "parquet": "FORMAT parquet", "xlsx": "FORMAT xlsx, HEADER true"}
 
 
@@ -124,16 +127,29 @@ class DuckDBWarehouse(SqlWarehouse):
         return QueryResult(columns=columns, rows=rows[:limit], truncated=len(rows) > limit)
 
     def _check_sources(self, tree: exp.Query) -> None:
-        """Refuse file paths and file-reading functions: the explorer reads the warehouse, not the disk."""
-        known = {r[0].lower() for r in self._fetch(_RELATIONS, Params(self.dialect))}
-        known |= {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
-        for table in tree.find_all(exp.Table):
+        """Refuse file paths, file-reading functions and settings: the explorer reads the warehouse, not the disk.
+
+        Names are resolved by scope (a CTE counts only where it is visible); every other name must be a
+        table or view of this warehouse, or DuckDB would read it as a file path.
+        """
+        for func in tree.find_all(exp.Func):
+            name = func.name if isinstance(func, exp.Anonymous) else func.sql_name()
+            if name.lower() in _HIDDEN_FUNCTIONS:
+                raise QueryNotAllowed(f"The function {name} is not available in the explorer")
+        known = {(s.lower(), n.lower()) for s, n in self._fetch(_RELATIONS, Params(self.dialect))}
+        names = {n for _, n in known}
+        try:
+            tables = real_tables(tree)
+        except UnresolvableQuery as err:
+            raise QueryNotAllowed(f"The query's table names could not be resolved: {err}") from err
+        for table in tables:
             if isinstance(table.this, exp.Identifier):
-                if table.name.lower() not in known:
+                schema, name = table.db.lower(), table.name.lower()
+                if (schema, name) not in known if schema else name not in names:
                     raise UnknownTable(table.db, table.name)
                 continue
-            name = table.this.sql_name().lower() if isinstance(table.this, exp.Func) else ""
-            if isinstance(table.this, exp.GenerateSeries | exp.Unnest) or name in _SAFE_TABLE_FUNCTIONS:
+            fname = table.this.sql_name().lower() if isinstance(table.this, exp.Func) else ""
+            if isinstance(table.this, exp.GenerateSeries | exp.Unnest) or fname in _SAFE_TABLE_FUNCTIONS:
                 continue
             raise QueryNotAllowed(
                 f"The query reads outside the warehouse ({table.this.sql(dialect='duckdb')[:80]})",
@@ -184,8 +200,9 @@ class DuckDBWarehouse(SqlWarehouse):
 
 
 _RELATIONS = (
-    "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
-    " UNION ALL SELECT view_name FROM duckdb_views() WHERE database_name IN (current_database(), 'system')"
+    "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = current_database()"
+    " UNION ALL SELECT schema_name, view_name FROM duckdb_views()"
+    " WHERE database_name IN (current_database(), 'system')"
 )
 
 

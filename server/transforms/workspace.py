@@ -50,5 +50,10 @@ class Workspaces:
 
     def _target(self, slug: str, kind: str, config: dict[str, Any]) -> WarehouseTarget:
         if kind == "duckdb":
-            return DuckDBTarget(self.storage.warehouse_path(slug), self.storage.extension_dir)
+            return DuckDBTarget(
+                self.storage.warehouse_path(slug),
+                self.storage.extension_dir,
+                data_folders=tuple(self.storage.data_folders(slug)),
+                memory_limit=self.storage.settings.duckdb_memory_limit,
+            )
         return target_from_config(kind, config)

@@ -19,6 +19,7 @@ from sqlglot.schema import MappingSchema
 
 from pipelines.recipes.core import ColumnType, Dialect, StepConfigError
 from pipelines.recipes.ops.base import OpConfig, OpSpec, Others, StepContext, register
+from pipelines.sqlscope import UnresolvableQuery, real_tables
 
 PREV = "_prev"
 _PREV_JINJA = re.compile(r"\{\{\s*prev\s*\}\}", re.IGNORECASE)
@@ -87,7 +88,6 @@ def parse_select(text: str, dialect: Dialect) -> exp.Query:
 
 
 def _check_tree(tree: exp.Expr) -> None:
-    ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
     for node in tree.walk():
         if isinstance(node, _FORBIDDEN_NODES):
             raise StepConfigError(f"{node.key.upper()} is not allowed in a SQL step; write a plain SELECT")
@@ -95,11 +95,15 @@ def _check_tree(tree: exp.Expr) -> None:
             name = node.name if isinstance(node, exp.Anonymous) else node.sql_name()
             if _FORBIDDEN_FUNCTIONS.match(name or ""):
                 raise StepConfigError(f"function {name} is not allowed in a SQL step")
-        if isinstance(node, exp.Table):
-            _check_table(node, ctes)
+    try:
+        tables = real_tables(tree)  # by scope: a CTE defined in a subquery does not cover the outer FROM
+    except UnresolvableQuery as err:
+        raise StepConfigError(f"the SQL's table names could not be resolved: {err}") from err
+    for table in tables:
+        _check_table(table)
 
 
-def _check_table(node: exp.Table, ctes: set[str]) -> None:
+def _check_table(node: exp.Table) -> None:
     if not isinstance(node.this, exp.Identifier):
         raise StepConfigError(f"only {PREV} may be read here, not {node.this.sql()}")
     if node.args.get("db") or node.args.get("catalog"):
@@ -107,7 +111,7 @@ def _check_table(node: exp.Table, ctes: set[str]) -> None:
             f"the SQL reads {node.sql()}, another schema or table; a SQL step may only read {PREV}",
             hint=f"refer to the previous step as {PREV}; add a join step to bring in another table",
         )
-    if node.name != PREV and node.name not in ctes:
+    if node.name != PREV:
         raise StepConfigError(
             f"the SQL reads table '{node.name}'; a SQL step may only read {PREV}",
             hint=f"refer to the previous step as {PREV}; add a join step to bring in another table",

@@ -122,7 +122,13 @@ def _raw(sql: str) -> Recipe:
         ("SELECT * FROM other_db.raw.survey", "another schema or table"),
         ("SELECT * FROM _prev JOIN analytics.secrets s ON TRUE", "another schema or table"),
         ("SELECT * FROM users", "may only read _prev"),
-        ("SELECT * FROM read_csv('/etc/passwd')", "only _prev may be read"),
+        ("SELECT * FROM read_csv('/etc/passwd')", "(?i)read_csv is not allowed"),
+        # A CTE defined inside a subquery does not cover the outer FROM: there the name is a file path.
+        (
+            """SELECT * FROM "other/uploads/*/*.csv" WHERE EXISTS (WITH "other/uploads/*/*.csv" AS (SELECT 1) SELECT 1)""",
+            "may only read _prev",
+        ),
+        ("SELECT * FROM (WITH users AS (SELECT * FROM _prev) SELECT * FROM users) s, users", "may only read _prev"),
         ("SELECT id, (SELECT MAX(x) FROM lookup.t) AS m FROM _prev", "another schema or table"),
         ("SELECT getenv('HOME') AS h FROM _prev", "(?i)getenv is not allowed"),
         ("WITH d AS (DELETE FROM t RETURNING *) SELECT * FROM d", "not allowed"),
