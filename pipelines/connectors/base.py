@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 import pyarrow as pa
 
 from pipelines.errors import Cancelled
+from pipelines.netpolicy import NetworkPolicy
 
 if TYPE_CHECKING:
     import duckdb
@@ -117,6 +118,7 @@ class ReadContext:
     http_timeout: float = 60.0
     max_retries: int = 5
     max_upload_bytes: int | None = None  # files larger than this are refused before reading
+    network: NetworkPolicy = field(default_factory=NetworkPolicy)  # which addresses API and database sources reach
 
     def check_cancelled(self) -> None:
         if self.cancel_event.is_set():

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from typing import Any
 
+import httpcore
 import httpx
 
 from pipelines.connectors.base import ReadContext
 from pipelines.errors import AuthError, TerminalError, TransientError
+from pipelines.netpolicy import NetworkPolicy
 
 RETRYABLE = {429, 500, 502, 503, 504}
 
@@ -37,9 +40,14 @@ class ApiClient:
             headers=headers or {},
             auth=auth,
             timeout=ctx.http_timeout,
-            transport=transport,
+            transport=transport or guarded_transport(ctx.network, service),
             follow_redirects=True,
+            # httpx calls request hooks for every hop of a redirect, so each hop's address is checked too.
+            event_hooks={"request": [self._check_address]},
         )
+
+    def _check_address(self, request: httpx.Request) -> None:
+        self.ctx.network.check_host(request.url.host, request.url.port, service=self.service)
 
     def close(self) -> None:
         self._client.close()
@@ -116,3 +124,36 @@ def _retry_after(response: httpx.Response) -> float | None:
         return max(0.0, float(value))
     except ValueError:
         return None
+
+
+def guarded_transport(policy: NetworkPolicy, service: str) -> httpx.HTTPTransport:
+    """An HTTP transport that connects only to addresses the policy allows, checked at connect time."""
+    transport = httpx.HTTPTransport()
+    if not policy.allow_private:
+        # httpx has no public hook for the socket layer; httpcore's pool takes a network backend.
+        transport._pool._network_backend = _CheckedBackend(policy, service)
+    return transport
+
+
+class _CheckedBackend(httpcore.SyncBackend):
+    """Resolves once, checks every answer, and connects to a checked address (no second, rebindable lookup)."""
+
+    def __init__(self, policy: NetworkPolicy, service: str) -> None:
+        self.policy = policy
+        self.service = service
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        addresses = self.policy.check_host(host, port, service=self.service) or [host]
+        for address in addresses[:-1]:
+            try:
+                return super().connect_tcp(address, port, timeout, local_address, socket_options)
+            except httpcore.ConnectError:
+                continue
+        return super().connect_tcp(addresses[-1], port, timeout, local_address, socket_options)

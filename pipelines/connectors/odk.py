@@ -40,6 +40,7 @@ from pipelines.connectors.http import ApiClient
 from pipelines.connectors.kobo import CursorTracker, FormTable, PageBuffer, form_stream, unique_stream_names
 from pipelines.errors import AuthError, ConfigError, PipelineError, TerminalError
 from pipelines.naming import normalise_identifier
+from pipelines.netpolicy import AddressRefused
 
 SERVICE = "ODK Central"
 PAGE_SIZE = 1000
@@ -428,7 +429,7 @@ class _Session:
     def project(self) -> dict[str, Any]:
         try:
             project: dict[str, Any] = self.get(f"/v1/projects/{self.project_id}")
-        except AuthError:
+        except (AuthError, AddressRefused):
             raise
         except TerminalError as err:
             raise ConfigError(

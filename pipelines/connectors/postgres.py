@@ -28,6 +28,7 @@ from sqlglot import exp
 from pipelines.connectors.base import Batch, Column, ConfiguredStream, ReadContext, Stream, SyncMode
 from pipelines.errors import AuthError, BadInputError, ConfigError, PipelineError, TerminalError, TransientError
 from pipelines.naming import normalise_columns
+from pipelines.netpolicy import NetworkPolicy
 
 SSL_MODES = ["disable", "prefer", "require", "verify-full"]
 _SIMPLE_TYPES: dict[str, tuple[str, pa.DataType]] = {
@@ -203,7 +204,7 @@ class PostgresConnector:
 
     def check(self, config: dict[str, Any], ctx: ReadContext) -> None:
         """Connect, confirm the schemas exist and every custom query compiles."""
-        with self._session(config) as conn, conn.cursor() as cur:
+        with self._session(config, ctx) as conn, conn.cursor() as cur:
             schemas = list(config.get("schemas") or ["public"])
             cur.execute("SELECT nspname FROM pg_namespace WHERE nspname = ANY(%s)", [schemas])
             missing = sorted(set(schemas) - {row[0] for row in cur.fetchall()})
@@ -218,7 +219,7 @@ class PostgresConnector:
     def discover(self, config: dict[str, Any], ctx: ReadContext) -> list[Stream]:
         """Every table and view of the chosen schemas, then every custom query."""
         schemas = list(config.get("schemas") or ["public"])
-        with self._session(config) as conn, conn.cursor() as cur:
+        with self._session(config, ctx) as conn, conn.cursor() as cur:
             tables = _catalog(cur, schemas)
             cur.execute(_PK_SQL, [schemas])
             keys: dict[tuple[str, str], list[str]] = {}
@@ -235,7 +236,7 @@ class PostgresConnector:
         self, config: dict[str, Any], stream: ConfiguredStream, state: dict[str, Any] | None, ctx: ReadContext
     ) -> Iterator[Batch]:
         """Yield Arrow batches of `ctx.batch_rows` rows; incremental batches never split rows sharing a cursor value."""
-        with self._session(config) as conn:
+        with self._session(config, ctx) as conn:
             copier: _Copier | None = None
             try:
                 with conn.cursor() as cur:
@@ -275,22 +276,26 @@ class PostgresConnector:
             hint="run Discover again and update the selected streams",
         )
 
-    def _session(self, config: dict[str, Any]) -> _Session:
-        return _Session(config)
+    def _session(self, config: dict[str, Any], ctx: ReadContext) -> _Session:
+        return _Session(config, ctx.network)
 
 
 class _Session:
     """A read-only connection as a context manager, with libpq errors turned into plain language."""
 
-    def __init__(self, config: dict[str, Any]) -> None:
+    def __init__(self, config: dict[str, Any], network: NetworkPolicy) -> None:
         self.config = config
+        self.network = network
         self.conn: psycopg2.extensions.connection | None = None
 
     def __enter__(self) -> psycopg2.extensions.connection:
         c = self.config
+        port = int(c.get("port") or 5432)
+        # Connect to the address that was checked (hostaddr); host still names the server for TLS.
+        checked = self.network.check_host(str(c["host"]), port, service="Postgres")
         try:
             self.conn = psycopg2.connect(
-                host=c["host"], port=int(c.get("port") or 5432), dbname=c["database"], user=c["user"],
+                host=c["host"], hostaddr=checked[0] if checked else None, port=port, dbname=c["database"], user=c["user"],
                 password=c.get("password") or None, sslmode=c.get("sslmode") or "prefer",
                 connect_timeout=10, application_name="dalgo",
                 options="-c TimeZone=UTC -c DateStyle=ISO,YMD -c IntervalStyle=iso_8601",

@@ -31,7 +31,7 @@ import httpx
 import pyarrow as pa
 
 from pipelines.connectors.base import Batch, Column, ConfiguredStream, ReadContext, Stream, SyncMode
-from pipelines.connectors.http import ApiClient
+from pipelines.connectors.http import ApiClient, guarded_transport
 from pipelines.connectors.records import PARENT_ID, records_to_tables, rows_to_arrow
 from pipelines.errors import AuthError, BadInputError, ConfigError, TerminalError, TransientError
 from pipelines.naming import normalise_identifier
@@ -218,7 +218,7 @@ def _client(config: dict[str, Any], ctx: ReadContext) -> ApiClient:
         ctx,
         auth=(str(config["username"]), str(config["password"])),
         auth_hint=AUTH_HINT,
-        transport=_SurveyCtoStatuses(httpx.HTTPTransport()),
+        transport=_SurveyCtoStatuses(guarded_transport(ctx.network, "SurveyCTO")),
     )
 
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import sys
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from pipelines.netpolicy import NetworkPolicy
 
 
 def default_home() -> Path:
@@ -49,6 +52,19 @@ class Settings(BaseSettings):
     duckdb_memory_limit: str = "1GB"
     allow_local_paths: bool | None = None
     max_upload_mb: int = 4096
+    # Sources and warehouses on loopback/private/link-local addresses: None → the desktop may, a hosted server not.
+    allow_private_network: bool | None = None
+    # Reachable even so: host names or CIDRs, e.g. DALGO_ALLOWED_PRIVATE_HOSTS="kobo.office.lan,10.20.0.0/16".
+    allowed_private_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    @field_validator("allowed_private_hosts", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        """Accept a comma-separated list from the environment as well as a JSON list."""
+        if isinstance(value, str):
+            text = value.strip()
+            return json.loads(text) if text.startswith("[") else [p.strip() for p in text.split(",") if p.strip()]
+        return value
 
     @property
     def resolved_database_url(self) -> str:
@@ -60,6 +76,16 @@ class Settings(BaseSettings):
     def local_paths_allowed(self) -> bool:
         """Embedded desktop may read a local path named in a source config; a hosted server never does."""
         return self.mode == "embedded" if self.allow_local_paths is None else self.allow_local_paths
+
+    def network_policy(self) -> NetworkPolicy:
+        """What connectors may reach: anything on the desktop; public addresses (plus the allow-list) when hosted."""
+        allow = self.mode == "embedded" if self.allow_private_network is None else self.allow_private_network
+        return NetworkPolicy(allow_private=allow, allowed=tuple(self.allowed_private_hosts))
+
+    @property
+    def file_parsing_isolated(self) -> bool:
+        """Whether file check/discover run in a memory-capped child process (see pipelines.limited)."""
+        return self.mode == "hosted" if self.isolate_file_parsing is None else self.isolate_file_parsing
 
     def ensure_home(self) -> Path:
         self.home.mkdir(parents=True, exist_ok=True)

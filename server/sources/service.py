@@ -184,6 +184,7 @@ class SourceService:
             uploads_dir=self.storage.subdir(ctx.org.slug, "uploads"),
             allow_local_paths=self.settings.local_paths_allowed,
             max_upload_bytes=self.settings.max_upload_mb * 1024 * 1024,
+            network=self.settings.network_policy(),
         )
 
     def check(self, ctx: OrgContext, source_id: str) -> tuple[bool, str, str | None]:

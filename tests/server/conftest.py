@@ -61,7 +61,12 @@ def _truncate_all(app: FastAPI) -> None:
 
 @pytest.fixture(scope="session")
 def _pg_app(pg_app_db: str, tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
-    settings = Settings(home=tmp_path_factory.mktemp("pg-home"), database_url=pg_app_db, mode="hosted")
+    settings = Settings(
+        home=tmp_path_factory.mktemp("pg-home"),
+        database_url=pg_app_db,
+        mode="hosted",
+        allowed_private_hosts=["127.0.0.1"],  # the fake Kobo/ODK/... servers live on loopback
+    )
     return create_app(settings, run_migrations=True)
 
 
