@@ -7,15 +7,17 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile, status
 
 from server.core.deps import OrgContext, SessionDep, SettingsDep, client_ip, require
+from server.core.errors import ERROR_RESPONSES
+from server.core.paging import Offset
 from server.core.permissions import Permission
 from server.jobs.endpoints import JobServiceDep
 from server.jobs.schemas import JobPage, JobStarted
 from server.jobs.service import job_out
-from server.models import Source
+from server.models import Job, Source
 from server.sources import schemas
-from server.sources.service import SourceService, schema_for
+from server.sources.service import SourceCounts, SourceService, schema_for
 
-router = APIRouter(tags=["sources"])
+router = APIRouter(tags=["sources"], responses=ERROR_RESPONSES)
 ReadSources = Annotated[OrgContext, Depends(require(Permission.sources_read))]
 WriteSources = Annotated[OrgContext, Depends(require(Permission.sources_write))]
 SyncSources = Annotated[OrgContext, Depends(require(Permission.sources_sync))]
@@ -28,20 +30,34 @@ def source_service(request: Request, session: SessionDep, settings: SettingsDep)
 ServiceDep = Annotated[SourceService, Depends(source_service)]
 
 
-def _out(service: SourceService, source: Source) -> schemas.SourceOut:
-    last = service.repo.last_job(source.org_id, source.id)
-    return schemas.SourceOut(
+def _summary(service: SourceService, row: SourceCounts, last: Job | None) -> schemas.SourceSummary:
+    source = row.source
+    return schemas.SourceSummary(
         id=source.id,
         name=source.name,
         slug=source.slug,
         type=source.type,
         config=service.masked_config(source),
         schema_name=schema_for(source),
-        catalog=source.catalog,
-        streams=[schemas.StreamConfig(**s) for s in source.streams] if source.streams is not None else None,
+        stream_count=row.stream_count,
+        selected_stream_count=row.selected_count,
         created_at=source.created_at,
         updated_at=source.updated_at,
-        last_sync=job_out(last).model_dump(mode="json") if last else None,
+        last_sync=job_out(last) if last else None,
+    )
+
+
+def _out(service: SourceService, ctx: OrgContext, source: Source) -> schemas.SourceOut:
+    counts = SourceCounts(
+        source,
+        len(source.catalog) if source.catalog is not None else None,
+        len(source.streams) if source.streams is not None else None,
+    )
+    summary = _summary(service, counts, service.last_syncs(ctx, [source.id]).get(source.id))
+    return schemas.SourceOut(
+        **summary.model_dump(),
+        catalog=source.catalog,
+        streams=[schemas.StreamConfig(**s) for s in source.streams] if source.streams is not None else None,
     )
 
 
@@ -68,27 +84,28 @@ def create_upload(ctx: WriteSources, service: ServiceDep, file: Annotated[Upload
 
 @router.get("/sources", operation_id="sources-list_sources")
 def list_sources(ctx: ReadSources, service: ServiceDep) -> schemas.SourcePage:
-    rows = service.repo.list(ctx.org_id)
-    return schemas.SourcePage(items=[_out(service, s) for s in rows], total=len(rows))
+    rows = service.list_counted(ctx)
+    last = service.last_syncs(ctx, [r.source.id for r in rows])
+    return schemas.SourcePage(items=[_summary(service, r, last.get(r.source.id)) for r in rows], total=len(rows))
 
 
 @router.post("/sources", status_code=status.HTTP_201_CREATED, operation_id="sources-create_source")
 def create_source(
     body: schemas.SourceCreate, request: Request, ctx: WriteSources, service: ServiceDep
 ) -> schemas.SourceOut:
-    return _out(service, service.create(ctx, body.name, body.type, body.config, client_ip(request)))
+    return _out(service, ctx, service.create(ctx, body.name, body.type, body.config, client_ip(request)))
 
 
 @router.get("/sources/{source_id}", operation_id="sources-get_source")
 def get_source(source_id: str, ctx: ReadSources, service: ServiceDep) -> schemas.SourceOut:
-    return _out(service, service.repo.get(ctx.org_id, source_id))
+    return _out(service, ctx, service.get(ctx, source_id))
 
 
 @router.patch("/sources/{source_id}", operation_id="sources-update_source")
 def update_source(
     source_id: str, body: schemas.SourceUpdate, request: Request, ctx: WriteSources, service: ServiceDep
 ) -> schemas.SourceOut:
-    return _out(service, service.update(ctx, source_id, body.name, body.config, client_ip(request)))
+    return _out(service, ctx, service.update(ctx, source_id, body.name, body.config, client_ip(request)))
 
 
 @router.delete("/sources/{source_id}", status_code=status.HTTP_204_NO_CONTENT, operation_id="sources-delete_source")
@@ -112,7 +129,7 @@ def discover_source(source_id: str, ctx: WriteSources, service: ServiceDep) -> s
 def set_streams(
     source_id: str, body: schemas.StreamsUpdate, ctx: WriteSources, service: ServiceDep
 ) -> schemas.SourceOut:
-    return _out(service, service.set_streams(ctx, source_id, body.streams))
+    return _out(service, ctx, service.set_streams(ctx, source_id, body.streams))
 
 
 @router.post("/sources/{source_id}/sync", status_code=status.HTTP_202_ACCEPTED, operation_id="sources-sync_source")
@@ -135,8 +152,8 @@ def list_syncs(
     service: ServiceDep,
     jobs: JobServiceDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> JobPage:
-    source = service.repo.get(ctx.org_id, source_id)
+    source = service.get(ctx, source_id)
     rows, total = jobs.list(ctx, "source_sync", source.id, limit, offset)
     return JobPage(items=[job_out(j) for j in rows], total=total)

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+import builtins
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, defer
 
 from server.core.tenancy import get_scoped, scoped
 from server.models import Job, Source, Upload
 from server.sources.errors import SourceNotFound, UploadNotFound
+
+
+@dataclass(frozen=True)
+class SourceCounts:
+    """A source with the sizes of its catalog and stream choice, counted by the database (the catalog stays there)."""
+
+    source: Source
+    stream_count: int | None
+    selected_count: int | None
 
 
 class SourcesRepository:
@@ -31,3 +43,28 @@ class SourcesRepository:
     def last_job(self, org_id: str, source_id: str) -> Job | None:
         stmt = scoped(select(Job), Job, org_id).where(Job.kind == "source_sync", Job.target_id == source_id)
         return self.session.scalars(stmt.order_by(Job.created_at.desc()).limit(1)).first()
+
+    def list_counted(self, org_id: str) -> builtins.list[SourceCounts]:
+        """The org's sources without loading their catalogs (a catalog can hold thousands of columns)."""
+        stmt = scoped(
+            select(Source, func.json_array_length(Source.catalog), func.json_array_length(Source.streams)),
+            Source,
+            org_id,
+        ).options(defer(Source.catalog), defer(Source.streams))
+        rows = self.session.execute(stmt.order_by(Source.name)).all()
+        return [SourceCounts(row[0], row[1], row[2]) for row in rows]
+
+    def last_jobs(self, org_id: str, source_ids: builtins.list[str]) -> dict[str, Job]:
+        """The newest sync job of each source, in one query."""
+        newest = (
+            scoped(select(Job.target_id, func.max(Job.created_at).label("at")), Job, org_id)
+            .where(Job.kind == "source_sync", Job.target_id.in_(source_ids))
+            .group_by(Job.target_id)
+            .subquery()
+        )
+        stmt = scoped(select(Job), Job, org_id).join(
+            newest, (Job.target_id == newest.c.target_id) & (Job.created_at == newest.c.at)
+        )
+        return {
+            job.target_id: job for job in self.session.scalars(stmt.where(Job.kind == "source_sync")) if job.target_id
+        }

@@ -8,6 +8,8 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from pipelines.connectors.base import SyncMode
+from server.core.schemas import Page
+from server.jobs.schemas import JobOut
 
 
 class ConnectorOut(BaseModel):
@@ -17,9 +19,7 @@ class ConnectorOut(BaseModel):
     spec: dict[str, Any]
 
 
-class ConnectorPage(BaseModel):
-    items: list[ConnectorOut]
-    total: int
+ConnectorPage = Page[ConnectorOut]
 
 
 class UploadOut(BaseModel):
@@ -37,23 +37,28 @@ class StreamConfig(BaseModel):
     primary_key: list[str] = Field(default_factory=list)
 
 
-class SourceOut(BaseModel):
+class SourceSummary(BaseModel):
+    """A source as the list shows it: no catalog (it can hold thousands of columns); GET /sources/{id} has it."""
+
     id: str
     name: str
     slug: str
     type: str
     config: dict[str, Any]
     schema_name: str
-    catalog: list[dict[str, Any]] | None
-    streams: list[StreamConfig] | None
+    stream_count: int | None = Field(description="streams discovered; null before the first Discover")
+    selected_stream_count: int | None = Field(description="streams chosen to sync; null when never chosen")
     created_at: datetime
     updated_at: datetime
-    last_sync: dict[str, Any] | None = None
+    last_sync: JobOut | None = None
 
 
-class SourcePage(BaseModel):
-    items: list[SourceOut]
-    total: int
+class SourceOut(SourceSummary):
+    catalog: list[dict[str, Any]] | None
+    streams: list[StreamConfig] | None
+
+
+SourcePage = Page[SourceSummary]
 
 
 class SourceCreate(BaseModel):

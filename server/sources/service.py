@@ -30,7 +30,7 @@ from server.sources.errors import (
     SourceUnavailable,
     UnknownConnector,
 )
-from server.sources.repository import SourcesRepository
+from server.sources.repository import SourceCounts, SourcesRepository
 from server.sources.schemas import StreamConfig
 
 CHUNK = 1024 * 1024
@@ -135,6 +135,15 @@ class SourceService:
         AuditService(self.session).record(
             "source.deleted", actor=ctx.user, org_id=ctx.org_id, target=source.name, ip=ip
         )
+
+    def get(self, ctx: OrgContext, source_id: str) -> Source:
+        return self.repo.get(ctx.org_id, source_id)
+
+    def list_counted(self, ctx: OrgContext) -> list[SourceCounts]:
+        return self.repo.list_counted(ctx.org_id)
+
+    def last_syncs(self, ctx: OrgContext, source_ids: list[str]) -> dict[str, Job]:
+        return self.repo.last_jobs(ctx.org_id, source_ids)
 
     def _secrets(self, source: Source) -> dict[str, Any]:
         try:
