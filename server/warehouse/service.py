@@ -9,10 +9,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from pipelines.errors import PipelineError
+from pipelines.netpolicy import NetworkPolicy
 from pipelines.warehouse import Filter, SortKey, WarehouseClient, open_warehouse
 from server.core.deps import OrgContext
 from server.core.errors import BadRequest
@@ -82,10 +85,13 @@ def parse_filters(raw: str | None) -> list[Filter]:
 
 
 class WarehouseService:
-    def __init__(self, session: Session, storage: OrgStorage, box: SecretBox) -> None:
+    def __init__(
+        self, session: Session, storage: OrgStorage, box: SecretBox, network: NetworkPolicy | None = None
+    ) -> None:
         self.session = session
         self.storage = storage
         self.box = box
+        self.network = network or NetworkPolicy(allow_private=False)  # strict unless the caller says otherwise
 
     def settings_row(self, ctx: OrgContext) -> OrgWarehouse | None:
         return self.session.scalars(scoped(select(OrgWarehouse), OrgWarehouse, ctx.org_id)).first()
@@ -103,13 +109,29 @@ class WarehouseService:
             raise BadWarehouseRequest(f"Unknown warehouse kind '{kind}'; use duckdb, postgres or bigquery.")
         row = self.settings_row(ctx) or OrgWarehouse(org_id=ctx.org_id)
         old = secrets.merge(row.config or {}, secrets.unseal(self.box, row.secrets)) if row.kind == kind else {}
-        public, secret = secrets.split(WAREHOUSE_SPECS[kind], secrets.keep_unchanged(config, old))
+        merged = secrets.keep_unchanged(config, old)
+        self._check_address(kind, merged)
+        public, secret = secrets.split(WAREHOUSE_SPECS[kind], merged)
         row.kind, row.config, row.secrets = kind, public, secrets.seal(self.box, secret)
         self.session.add(row)
         self.session.flush()
         with self.client(ctx) as client:
             client.list_schemas()  # fail now, with the warehouse's own words, rather than on first use
         return self.describe(ctx)
+
+    def _check_address(self, kind: str, config: dict[str, Any]) -> None:
+        """A hosted org must not point its warehouse at the server's own or private services (e.g. its app DB)."""
+        if kind == "postgres":
+            host, port, service = str(config.get("host") or ""), config.get("port") or 5432, "Postgres"
+        elif kind == "bigquery" and config.get("api_endpoint"):
+            url = urlsplit(str(config["api_endpoint"]))
+            host, port, service = url.hostname or "", url.port, "BigQuery endpoint"
+        else:
+            return
+        try:
+            self.network.check_host(host, int(port) if port else None, service=service)
+        except (PipelineError, ValueError) as err:
+            raise BadWarehouseRequest(str(err)) from err
 
     @contextmanager
     def client(self, ctx: OrgContext, which: str = "primary") -> Iterator[WarehouseClient]:
