@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import pyarrow as pa
 
+from pipelines.connectors.filetypes.limits import FileLimits
 from pipelines.errors import Cancelled
 from pipelines.netpolicy import NetworkPolicy
 
@@ -119,6 +120,7 @@ class ReadContext:
     max_retries: int = 5
     max_upload_bytes: int | None = None  # files larger than this are refused before reading
     network: NetworkPolicy = field(default_factory=NetworkPolicy)  # which addresses API and database sources reach
+    file_limits: FileLimits = field(default_factory=FileLimits)  # what parsing one file may need
 
     def check_cancelled(self) -> None:
         if self.cancel_event.is_set():

@@ -28,6 +28,7 @@ from pipelines.connectors.filetypes.common import (
     upload_spec,
 )
 from pipelines.connectors.filetypes.encoding import ENCODINGS
+from pipelines.connectors.filetypes.limits import FileLimits, reading
 from pipelines.errors import BadInputError
 from pipelines.loading.stage import safe_column_names
 
@@ -118,20 +119,17 @@ class CsvConnector:
 
     def check(self, config: dict[str, Any], ctx: ReadContext) -> None:
         path = resolve_file(config, ctx)
-        csvfile.plan_csv(path, config, _scratch_dir(config, path))
+        csvfile.plan_csv(path, config, _scratch_dir(config, path), ctx.file_limits)
 
     def discover(self, config: dict[str, Any], ctx: ReadContext) -> list[Stream]:
         path = resolve_file(config, ctx)
-        plan = csvfile.plan_csv(path, config, _scratch_dir(config, path))
+        plan = csvfile.plan_csv(path, config, _scratch_dir(config, path), ctx.file_limits)
         description = f"{path.name} ({plan.encoding.label}, delimiter {plan.delimiter!r}, {len(plan.names)} columns)"
-        con = duckdb.connect()
-        try:
+        with reading(path, ctx.file_limits) as con:
             sql = csvfile.read_csv_sql(plan, tolerant=True)
             return [
                 describe_stream(con, stream_name_for(path), sql, [str(plan.read_path)], plan.originals, description)
             ]
-        finally:
-            con.close()
 
     def read(
         self, config: dict[str, Any], stream: ConfiguredStream, state: dict[str, Any] | None, ctx: ReadContext
@@ -140,7 +138,7 @@ class CsvConnector:
         current = _file_state(config, path)
         if _unchanged(stream, state, current):
             return
-        plan = csvfile.plan_csv(path, config, _scratch_dir(config, path))
+        plan = csvfile.plan_csv(path, config, _scratch_dir(config, path), ctx.file_limits)
         yield Batch(stream.name, csvfile.csv_scan(plan, cursor=_incremental_cursor(stream), state=state), state=current)
 
 
@@ -175,9 +173,10 @@ class ExcelConnector:
 
     def _plans(self, config: dict[str, Any], ctx: ReadContext) -> tuple[Path, list[excelfile.SheetPlan]]:
         path = resolve_file(config, ctx)
-        workbook = excelfile.open_workbook(path)
+        workbook = excelfile.open_workbook(path, ctx.file_limits)
         try:
-            plans = excelfile.plan_sheets(path, workbook, header_row=int(config.get("header_row") or 0))
+            header_row = int(config.get("header_row") or 0)
+            plans = excelfile.plan_sheets(path, workbook, header_row=header_row, limits=ctx.file_limits)
         finally:
             workbook.close()
         wanted = set(config.get("sheets") or [])
@@ -192,11 +191,8 @@ class ExcelConnector:
 
     def discover(self, config: dict[str, Any], ctx: ReadContext) -> list[Stream]:
         path, plans = self._plans(config, ctx)
-        con = duckdb.connect()
-        try:
+        with reading(path, ctx.file_limits) as con:
             return [self._describe(con, path, plan) for plan in plans]
-        finally:
-            con.close()
 
     def _describe(self, con: duckdb.DuckDBPyConnection, path: Path, plan: excelfile.SheetPlan) -> Stream:
         sample = excelfile.sample_table(plan)
@@ -267,16 +263,16 @@ class JsonConnector:
 
     def _sample(self, config: dict[str, Any], ctx: ReadContext) -> tuple[Path, list[dict[str, Any]]]:
         path = resolve_file(config, ctx)
-        fmt = jsonfile.detect_format(path, str(config.get("format") or "auto"))
-        records = next(iter(jsonfile.iter_records(path, fmt, config.get("records_path") or None, 1000)), [])
+        fmt = jsonfile.detect_format(path, str(config.get("format") or "auto"), ctx.file_limits)
+        records_path = config.get("records_path") or None
+        records = next(iter(jsonfile.iter_records(path, fmt, records_path, 1000, ctx.file_limits)), [])
         return path, records
 
     def discover(self, config: dict[str, Any], ctx: ReadContext) -> list[Stream]:
         path, records = self._sample(config, ctx)
         name = stream_name_for(path)
         tables = jsonfile.RecordBatcher(name, jsonfile.raw_key_for(records, "id")).tables(records)
-        con = duckdb.connect()
-        try:
+        with reading(path, ctx.file_limits) as con:
             main = tables.get(name) or pa.table({})
             con.register("_dalgo_json_sample", main)
             originals = _originals(main)
@@ -290,8 +286,6 @@ class JsonConnector:
             )
             stream.children = [table for table in tables if table != name]
             return [stream]
-        finally:
-            con.close()
 
     def read(
         self, config: dict[str, Any], stream: ConfiguredStream, state: dict[str, Any] | None, ctx: ReadContext
@@ -300,11 +294,12 @@ class JsonConnector:
         current = _file_state(config, path)
         if _unchanged(stream, state, current):
             return
-        fmt = jsonfile.detect_format(path, str(config.get("format") or "auto"))
+        fmt = jsonfile.detect_format(path, str(config.get("format") or "auto"), ctx.file_limits)
         cursor = jsonfile.CursorFilter(_incremental_cursor(stream), state)
         batcher: jsonfile.RecordBatcher | None = None
         pending: list[Batch] = []
-        for records in jsonfile.iter_records(path, fmt, config.get("records_path") or None, ctx.batch_rows):
+        records_path = config.get("records_path") or None
+        for records in jsonfile.iter_records(path, fmt, records_path, ctx.batch_rows, ctx.file_limits):
             ctx.check_cancelled()
             if batcher is None:
                 key = jsonfile.raw_key_for(records, stream.primary_key[0]) if len(stream.primary_key) == 1 else None
@@ -335,21 +330,21 @@ class ParquetConnector:
     def spec(self) -> dict[str, Any]:
         return _spec("Parquet file", "A columnar .parquet file (e.g. exported from another warehouse).", {})
 
-    def _columns(self, path: Path) -> dict[str, str]:
-        con = duckdb.connect()
-        try:
-            rows = con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()
-        except duckdb.Error as err:
-            raise BadInputError(
-                f"File '{path.name}' is not a readable Parquet file: {str(err).splitlines()[0]}",
-                hint="re-export it as Parquet or CSV",
-            ) from err
-        finally:
-            con.close()
+    def _columns(self, path: Path, limits: FileLimits) -> dict[str, str]:
+        with reading(path, limits) as con:
+            try:
+                rows = con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()
+            except duckdb.OutOfMemoryException:
+                raise
+            except duckdb.Error as err:
+                raise BadInputError(
+                    f"File '{path.name}' is not a readable Parquet file: {str(err).splitlines()[0]}",
+                    hint="re-export it as Parquet or CSV",
+                ) from err
         return {row[0]: row[1] for row in rows}
 
-    def _select(self, path: Path) -> tuple[str, dict[str, str], dict[str, str]]:
-        raw_columns = self._columns(path)
+    def _select(self, path: Path, limits: FileLimits) -> tuple[str, dict[str, str], dict[str, str]]:
+        raw_columns = self._columns(path, limits)
         names = safe_column_names(list(raw_columns))
         select = ", ".join(
             f'"{raw.replace(chr(34), chr(34) * 2)}" AS "{name}"' for raw, name in zip(raw_columns, names, strict=True)
@@ -358,16 +353,13 @@ class ParquetConnector:
         return f"SELECT {select} FROM read_parquet(?)", dict(zip(names, raw_columns, strict=True)), types
 
     def check(self, config: dict[str, Any], ctx: ReadContext) -> None:
-        self._columns(resolve_file(config, ctx))
+        self._columns(resolve_file(config, ctx), ctx.file_limits)
 
     def discover(self, config: dict[str, Any], ctx: ReadContext) -> list[Stream]:
         path = resolve_file(config, ctx)
-        sql, originals, _types = self._select(path)
-        con = duckdb.connect()
-        try:
+        sql, originals, _types = self._select(path, ctx.file_limits)
+        with reading(path, ctx.file_limits) as con:
             return [describe_stream(con, stream_name_for(path), sql, [str(path)], originals, path.name)]
-        finally:
-            con.close()
 
     def read(
         self, config: dict[str, Any], stream: ConfiguredStream, state: dict[str, Any] | None, ctx: ReadContext
@@ -376,7 +368,7 @@ class ParquetConnector:
         current = _file_state(config, path)
         if _unchanged(stream, state, current):
             return
-        sql, originals, types = self._select(path)
+        sql, originals, types = self._select(path, ctx.file_limits)
         filtered, extra = cursor_filter(sql, types, _incremental_cursor(stream), state)
         yield Batch(stream.name, SqlScan(filtered, [str(path), *extra], originals, path.stat().st_size), state=current)
 

@@ -16,6 +16,7 @@ import duckdb
 from pipelines.connectors.base import ScanReview, SqlScan
 from pipelines.connectors.filetypes import encoding as enc
 from pipelines.connectors.filetypes.common import check_not_empty_or_foreign, cursor_filter
+from pipelines.connectors.filetypes.limits import FileLimits, reading
 from pipelines.errors import BadInputError
 from pipelines.loading.stage import safe_column_names
 
@@ -66,8 +67,11 @@ class CsvPlan:
     notes: list[str] = field(default_factory=list)  # said once, with the first scan's warnings
 
 
-def plan_csv(path: Path, options: dict[str, Any], scratch_dir: Path | None) -> CsvPlan:
+def plan_csv(
+    path: Path, options: dict[str, Any], scratch_dir: Path | None, limits: FileLimits | None = None
+) -> CsvPlan:
     """Detect encoding and dialect, read the raw header; raises BadInputError for files that are not CSV."""
+    limits = limits or FileLimits()
     with path.open("rb") as handle:
         head = handle.read(enc.SAMPLE_BYTES)
     check_not_empty_or_foreign(path, head, "CSV")
@@ -76,24 +80,24 @@ def plan_csv(path: Path, options: dict[str, Any], scratch_dir: Path | None) -> C
     enc.check_text(path, head, encoding)
     read_path = enc.converted_copy(path, encoding, scratch_dir) if encoding.needs_conversion else path
     try:
-        plan = _plan_for(path, read_path, encoding, requested == "auto", options)
+        plan = _plan_for(path, read_path, encoding, requested == "auto", options, limits)
     except BadInputError:
         if requested != "auto" or encoding.needs_conversion:
             raise
         # the sniffer read past the 64 KB sample into bytes that are not UTF-8: try Windows-1252 once
-        plan = _plan_for(path, enc.converted_copy(path, enc.CP1252, scratch_dir), enc.CP1252, True, options)
+        latin = enc.converted_copy(path, enc.CP1252, scratch_dir)
+        plan = _plan_for(path, latin, enc.CP1252, True, options, limits)
         plan.notes.append(f"File '{path.name}' is not {encoding.label} throughout; it was read as Windows-1252")
     plan.scratch_dir = scratch_dir
     return plan
 
 
-def _plan_for(path: Path, read_path: Path, encoding: enc.Encoding, auto: bool, options: dict[str, Any]) -> CsvPlan:
-    con = duckdb.connect()
-    try:
+def _plan_for(
+    path: Path, read_path: Path, encoding: enc.Encoding, auto: bool, options: dict[str, Any], limits: FileLimits
+) -> CsvPlan:
+    with reading(path, limits) as con:
         sniffed = _sniff(con, path, read_path, encoding, options)
         raw_header = _raw_header(con, read_path, encoding, sniffed) if sniffed.header else []
-    finally:
-        con.close()
     width = len(sniffed.columns)
     if sniffed.tolerant and raw_header:
         while width > 1 and raw_header[width - 1] is None:
@@ -173,6 +177,8 @@ def _try_sniff(con: duckdb.DuckDBPyConnection, read_path: Path, args: dict[str, 
             f"FROM sniff_csv(?{named})",
             [str(read_path)],
         ).fetchone()
+    except duckdb.OutOfMemoryException:
+        raise  # not a dialect problem: `reading` turns it into a refusal naming the memory limit
     except duckdb.Error as err:
         return None, str(err)
     if row is None:

@@ -23,6 +23,7 @@ import pyarrow as pa
 
 from pipelines.connectors.base import ScanReview, SqlScan
 from pipelines.connectors.filetypes.common import check_not_empty_or_foreign, cursor_filter
+from pipelines.connectors.filetypes.limits import FileLimits, GuardedXml, check_xlsx, human_count
 from pipelines.duckdb_conn import quote_ident
 from pipelines.errors import BadInputError
 from pipelines.loading.stage import safe_column_names
@@ -65,8 +66,8 @@ class SheetPlan:
     seen_width: int = 0  # columns with a header or sampled data; the rest only exist in the sheet's dimension
 
 
-def open_workbook(path: Path) -> Any:
-    """An openpyxl read-only workbook, or a BadInputError saying what the file really is."""
+def open_workbook(path: Path, limits: FileLimits | None = None) -> Any:
+    """An openpyxl read-only workbook within `limits`, or a BadInputError saying what the file really is."""
     import openpyxl
 
     with path.open("rb") as handle:
@@ -83,31 +84,65 @@ def open_workbook(path: Path) -> Any:
             f"File '{path.name}' is named like an Excel file but is {what}",
             hint="open it in Excel and use Save As → Excel Workbook (.xlsx), or export the data as CSV",
         )
+    limits = limits or FileLimits()
+    check_xlsx(path, limits)  # sizes, ratios and shared strings, before openpyxl holds any of it
     try:
-        return openpyxl.load_workbook(path, read_only=True, data_only=True)
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as err:  # openpyxl raises zip, XML and key errors for broken files
         raise BadInputError(
             f"File '{path.name}' is a damaged or unsupported Excel file ({type(err).__name__})",
             hint="open and re-save it in Excel, or export it as CSV",
         ) from err
+    for ws in workbook.worksheets:
+        _guard_sheet(ws, path, limits)
+    return workbook
 
 
-def plan_sheets(path: Path, workbook: Any, *, header_row: int = 0) -> list[SheetPlan]:
+def _guard_sheet(ws: Any, path: Path, limits: FileLimits) -> None:
+    """Read the sheet's XML through a guard against one cell's inline text outgrowing Excel's limit."""
+    sheet_xml = getattr(ws, "_worksheet_path", None)
+    archive = getattr(getattr(ws, "parent", None), "_archive", None)
+    if sheet_xml is None or archive is None:
+        return
+    # openpyxl 3.1's read-only sheet opens its XML through `_get_source`; the guard wraps that stream
+    ws._get_source = lambda: GuardedXml(archive.open(sheet_xml), path, ws.title, limits)
+
+
+def plan_sheets(path: Path, workbook: Any, *, header_row: int = 0, limits: FileLimits | None = None) -> list[SheetPlan]:
     """One plan per worksheet that holds any value, named by its normalised sheet name.
 
     `header_row` (1-based) forces the header row; 0 detects it.
     """
+    limits = limits or FileLimits()
     sheets = [ws for ws in workbook.worksheets if hasattr(ws, "iter_rows")]
     streams = normalise_columns([ws.title for ws in sheets])
     plans = []
     for ws, stream in zip(sheets, streams, strict=True):
-        rows = [list(row) for row in ws.iter_rows(max_row=SAMPLE_ROWS + HEADER_SEARCH_ROWS, values_only=True)]
+        rows = _sample_rows(ws, path, limits)
         if any(value is not None for row in rows for value in row):
             # openpyxl's read-only sheets do not expose merged cells; the sheet's XML part does
             merges = _merges(path, getattr(ws, "_worksheet_path", None))
             plan = _plan_sheet(ws.title, stream, rows, merges, header_row, getattr(ws, "max_column", None))
             plans.append(plan)
     return plans
+
+
+def _sample_rows(ws: Any, path: Path, limits: FileLimits) -> list[list[Any]]:
+    """The top rows of a sheet, stopping before their text outgrows the budget (one text fills many cells)."""
+    rows: list[list[Any]] = []
+    budget = limits.sample_text_chars
+    for row in ws.iter_rows(max_row=SAMPLE_ROWS + HEADER_SEARCH_ROWS, values_only=True):
+        budget -= sum(len(value) for value in row if isinstance(value, str))
+        if budget < 0:
+            break
+        rows.append(list(row))
+    if not rows and budget < 0:
+        raise BadInputError(
+            f"Sheet '{ws.title}' of '{path.name}' holds more than {human_count(limits.sample_text_chars)} "
+            "characters in its first row; this server reads less per row",
+            hint="split the sheet, or export it as CSV",
+        )
+    return rows
 
 
 def _plan_sheet(

@@ -17,6 +17,7 @@ import duckdb
 import pyarrow as pa
 
 from pipelines.connectors.filetypes.common import check_not_empty_or_foreign
+from pipelines.connectors.filetypes.limits import FileLimits, check_json_depth, reading, too_deep
 from pipelines.connectors.records import ROW_ID, flatten_record, records_to_tables, rows_to_arrow
 from pipelines.errors import BadInputError
 from pipelines.loading.stage import with_original_names
@@ -26,7 +27,7 @@ FORMATS = ["auto", "array", "ndjson"]
 _MAX_OBJECT = 2**32 - 1  # DuckDB's largest `maximum_object_size`
 
 
-def detect_format(path: Path, requested: str) -> str:
+def detect_format(path: Path, requested: str, limits: FileLimits | None = None) -> str:
     """array | object | ndjson, from the option, the extension, then the first bytes."""
     with path.open("rb") as handle:
         head = handle.read(1 << 16)
@@ -45,21 +46,26 @@ def detect_format(path: Path, requested: str) -> str:
         )
     first, _, rest = text.partition("\n")
     try:
-        json.loads(first)
+        _parse(first, path, "line 1", limits or FileLimits())
         return "ndjson" if rest.lstrip().startswith("{") else "object"
-    except json.JSONDecodeError:
-        return "object"
+    except BadInputError as err:
+        if isinstance(err.__cause__, json.JSONDecodeError):
+            return "object"
+        raise
 
 
-def iter_records(path: Path, fmt: str, records_path: str | None, chunk: int) -> Iterator[list[dict[str, Any]]]:
-    """Lists of at most `chunk` records, in file order."""
+def iter_records(
+    path: Path, fmt: str, records_path: str | None, chunk: int, limits: FileLimits | None = None
+) -> Iterator[list[dict[str, Any]]]:
+    """Lists of at most `chunk` records, in file order; a record nested deeper than the limit is refused."""
+    limits = limits or FileLimits()
     if fmt == "ndjson":
-        yield from _ndjson(path, chunk)
+        yield from _ndjson(path, chunk, limits)
     else:
-        yield from _duckdb_records(path, fmt, records_path, chunk)
+        yield from _duckdb_records(path, fmt, records_path, chunk, limits)
 
 
-def _ndjson(path: Path, chunk: int) -> Iterator[list[dict[str, Any]]]:
+def _ndjson(path: Path, chunk: int, limits: FileLimits) -> Iterator[list[dict[str, Any]]]:
     batch: list[dict[str, Any]] = []
     number = 0
     try:
@@ -67,7 +73,7 @@ def _ndjson(path: Path, chunk: int) -> Iterator[list[dict[str, Any]]]:
             for number, line in enumerate(handle, start=1):
                 if not line.strip():
                     continue
-                batch.append(_parse(line, path, f"line {number}"))
+                batch.append(_parse(line, path, f"line {number}", limits))
                 if len(batch) >= chunk:
                     yield batch
                     batch = []
@@ -79,7 +85,7 @@ def _ndjson(path: Path, chunk: int) -> Iterator[list[dict[str, Any]]]:
         yield batch
 
 
-def _parse(text: str, path: Path, where: str) -> dict[str, Any]:
+def _parse(text: str, path: Path, where: str, limits: FileLimits) -> dict[str, Any]:
     try:
         value = json.loads(text)
     except json.JSONDecodeError as err:
@@ -87,6 +93,11 @@ def _parse(text: str, path: Path, where: str) -> dict[str, Any]:
             f"File '{path.name}': {where} is not valid JSON ({err.msg} at column {err.colno})",
             hint="fix or remove that record and upload the file again",
         ) from err
+    except RecursionError as err:  # Python's parser recurses per level: far deeper than any limit we allow
+        raise too_deep(path, where, limits) from err
+    # fewer opening brackets than the limit cannot nest deeper than it: skip the walk for ordinary records
+    if text.count("{") + text.count("[") > limits.max_json_depth and check_json_depth(value, limits):
+        raise too_deep(path, where, limits)
     if not isinstance(value, dict):
         raise BadInputError(
             f"File '{path.name}': {where} is a {type(value).__name__}, not a JSON object (a record)",
@@ -95,25 +106,27 @@ def _parse(text: str, path: Path, where: str) -> dict[str, Any]:
     return value
 
 
-def _duckdb_records(path: Path, fmt: str, records_path: str | None, chunk: int) -> Iterator[list[dict[str, Any]]]:
-    con = duckdb.connect()
-    try:
-        sql, params = _records_sql(con, path, fmt, records_path)
-        result = con.execute(sql, params)
-        position = 0
-        while rows := result.fetchmany(chunk):
-            records = []
-            for (text,) in rows:
-                position += 1
-                records.append(_parse(text, path, f"record {position}"))
-            yield records
-    except duckdb.Error as err:
-        raise BadInputError(
-            f"File '{path.name}' is not valid JSON: {str(err).splitlines()[0]}",
-            hint="check the file opens in a JSON viewer",
-        ) from err
-    finally:
-        con.close()
+def _duckdb_records(
+    path: Path, fmt: str, records_path: str | None, chunk: int, limits: FileLimits
+) -> Iterator[list[dict[str, Any]]]:
+    with reading(path, limits) as con:
+        try:
+            sql, params = _records_sql(con, path, fmt, records_path)
+            result = con.execute(sql, params)
+            position = 0
+            while rows := result.fetchmany(chunk):
+                records = []
+                for (text,) in rows:
+                    position += 1
+                    records.append(_parse(text, path, f"record {position}", limits))
+                yield records
+        except duckdb.OutOfMemoryException:
+            raise
+        except duckdb.Error as err:
+            raise BadInputError(
+                f"File '{path.name}' is not valid JSON: {str(err).splitlines()[0]}",
+                hint="check the file opens in a JSON viewer",
+            ) from err
 
 
 def _records_sql(
