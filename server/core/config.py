@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     smtp_from: str = "dalgo@localhost"
     duckdb_memory_limit: str = "1GB"
     allow_local_paths: bool | None = None
+    # dbt runs in a child process holding no server secrets; default: on a hosted server, not on the desktop.
+    isolate_dbt: bool | None = None
     max_upload_mb: int = 4096
     # Sources and warehouses on loopback/private/link-local addresses: None → the desktop may, a hosted server not.
     allow_private_network: bool | None = None
@@ -71,6 +73,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return _normalise_db_url(self.database_url)
         return f"sqlite:///{self.home / 'app.db'}"
+
+    @property
+    def dbt_isolated(self) -> bool:
+        """Whether dbt commands run in a scrubbed child process rather than in the server process."""
+        return self.mode == "hosted" if self.isolate_dbt is None else self.isolate_dbt
 
     @property
     def local_paths_allowed(self) -> bool:
