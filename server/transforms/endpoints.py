@@ -6,15 +6,26 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.responses import FileResponse
-from pydantic import BaseModel, Field
 
 from server.core.deps import OrgContext, SessionDep, SettingsDep, client_ip, require
+from server.core.errors import ERROR_RESPONSES
 from server.core.permissions import Permission
+from server.core.schemas import Page
 from server.jobs.endpoints import JobServiceDep
 from server.jobs.schemas import JobStarted
+from server.transforms.schemas import (
+    ImportReport,
+    ImportRequest,
+    Lineage,
+    ModelOut,
+    ModelSummary,
+    RunRequest,
+    SqlModel,
+    SqlModelUpdate,
+)
 from server.transforms.service import TransformService
 
-router = APIRouter(prefix="/transforms", tags=["transforms"])
+router = APIRouter(prefix="/transforms", tags=["transforms"], responses=ERROR_RESPONSES)
 ReadT = Annotated[OrgContext, Depends(require(Permission.transforms_read))]
 WriteT = Annotated[OrgContext, Depends(require(Permission.transforms_write))]
 RunT = Annotated[OrgContext, Depends(require(Permission.transforms_run))]
@@ -27,44 +38,30 @@ def transform_service(request: Request, session: SessionDep, settings: SettingsD
 ServiceDep = Annotated[TransformService, Depends(transform_service)]
 
 
-class RunRequest(BaseModel):
-    select: list[str] | None = Field(default=None, description="dbt selectors, e.g. ['my_model+']; default all")
-
-
-class SqlModel(BaseModel):
-    name: str = Field(min_length=1, max_length=80)
-    sql: str = Field(min_length=1)
-
-
-class SqlModelUpdate(BaseModel):
-    sql: str = Field(min_length=1)
-
-
-class ImportRequest(BaseModel):
-    path: str = Field(min_length=1, description="a dbt project folder or a local git repository")
+_PNG: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"image/png": {"schema": {"type": "string", "format": "binary"}}}, "description": "The graph."}
+}
 
 
 @router.get("/models", operation_id="transforms-list_models")
-def list_models(ctx: ReadT, service: ServiceDep) -> dict[str, Any]:
-    items = service.list_models(ctx)
-    return {"items": items, "total": len(items)}
+def list_models(ctx: ReadT, service: ServiceDep) -> Page[ModelSummary]:
+    items = [ModelSummary(**m) for m in service.list_models(ctx)]
+    return Page(items=items, total=len(items))
 
 
 @router.post("/models", status_code=status.HTTP_201_CREATED, operation_id="transforms-create_sql_model")
-def create_sql_model(body: SqlModel, request: Request, ctx: WriteT, service: ServiceDep) -> dict[str, Any]:
-    return service.write_sql_model(ctx, body.name, body.sql, replace=False, ip=client_ip(request))
+def create_sql_model(body: SqlModel, request: Request, ctx: WriteT, service: ServiceDep) -> ModelOut:
+    return _model(service.write_sql_model(ctx, body.name, body.sql, replace=False, ip=client_ip(request)))
 
 
 @router.get("/models/{name}", operation_id="transforms-get_model")
-def get_model(name: str, ctx: ReadT, service: ServiceDep) -> dict[str, Any]:
-    return service.read_model(ctx, name)
+def get_model(name: str, ctx: ReadT, service: ServiceDep) -> ModelOut:
+    return _model(service.read_model(ctx, name))
 
 
 @router.put("/models/{name}", operation_id="transforms-update_sql_model")
-def update_sql_model(
-    name: str, body: SqlModelUpdate, request: Request, ctx: WriteT, service: ServiceDep
-) -> dict[str, Any]:
-    return service.write_sql_model(ctx, name, body.sql, replace=True, ip=client_ip(request))
+def update_sql_model(name: str, body: SqlModelUpdate, request: Request, ctx: WriteT, service: ServiceDep) -> ModelOut:
+    return _model(service.write_sql_model(ctx, name, body.sql, replace=True, ip=client_ip(request)))
 
 
 @router.delete("/models/{name}", status_code=status.HTTP_204_NO_CONTENT, operation_id="transforms-delete_model")
@@ -84,15 +81,19 @@ def test(ctx: RunT, service: ServiceDep, jobs: JobServiceDep, body: RunRequest |
 
 
 @router.get("/lineage", operation_id="transforms-lineage")
-def lineage(ctx: ReadT, service: ServiceDep, node: str | None = None) -> dict[str, Any]:
-    return service.lineage(ctx, node)
+def lineage(ctx: ReadT, service: ServiceDep, node: str | None = None) -> Lineage:
+    return Lineage(**service.lineage(ctx, node))
 
 
-@router.get("/lineage.png", operation_id="transforms-lineage_png")
+@router.get("/lineage.png", response_class=FileResponse, responses=_PNG, operation_id="transforms-lineage_png")
 def lineage_png(ctx: ReadT, service: ServiceDep, node: str | None = None) -> FileResponse:
     return FileResponse(service.lineage_png(ctx, node), media_type="image/png")
 
 
 @router.post("/import", operation_id="transforms-import_project")
-def import_project(body: ImportRequest, request: Request, ctx: WriteT, service: ServiceDep) -> dict[str, Any]:
-    return service.import_project(ctx, body.path, client_ip(request))
+def import_project(body: ImportRequest, request: Request, ctx: WriteT, service: ServiceDep) -> ImportReport:
+    return ImportReport(**service.import_project(ctx, body.path, client_ip(request)))
+
+
+def _model(found: dict[str, Any]) -> ModelOut:
+    return ModelOut(**found)

@@ -12,19 +12,15 @@ from pipelines.errors import PipelineError
 from server.audit.service import AuditService
 from server.core.config import Settings
 from server.core.deps import OrgContext
-from server.core.errors import BadRequest
 from server.core.storage import OrgStorage
 from server.core.tenancy import scoped
 from server.jobs.runner import JobContext
 from server.jobs.service import JobService
 from server.models import Job, RecipeRow
+from server.transforms.errors import TransformError
 from server.transforms.workspace import Workspace, Workspaces
 
 RUN_KINDS = {"run": "dbt_run", "test": "dbt_test", "build": "dbt_build"}
-
-
-class TransformError(BadRequest):
-    pass
 
 
 def _failure(command: str, result: Any, payload: dict[str, Any]) -> PipelineError:
