@@ -134,3 +134,29 @@ def test_python_models_are_refused_on_a_hosted_server(hosted_api: Api) -> None:
     )
     assert job["status"] == "failed"
     assert "Python models" in job["error"] and "models/sql/evil.py" in job["error"]
+
+
+def test_the_desktop_still_syncs_a_file_by_its_local_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Confinement keeps SQL inside the org's folders; a local file is copied in there, never read in place."""
+    outside = tmp_path / "Documents" / "households.csv"
+    outside.parent.mkdir()
+    outside.write_text("id,village\n1,Rampur\n2,Kibera\n")
+    with TestClient(_app("embedded", tmp_path / "home", monkeypatch)) as client:
+        api = Api(client)
+        admin = api.setup()
+        source = client.post(
+            "/api/v1/sources",
+            json={"name": "Households", "type": "csv", "config": {"path": str(outside)}},
+            headers=admin.headers(),
+        ).json()
+        client.post(f"/api/v1/sources/{source['id']}/discover", headers=admin.headers()).raise_for_status()
+        job_id = client.post(f"/api/v1/sources/{source['id']}/sync", headers=admin.headers()).json()["job_id"]
+        assert wait_for_job(api, admin, job_id)["status"] == "succeeded"
+        outside.write_text("id,village\n1,Rampur\n2,Kibera\n3,Mathare\n")  # edited in place: the next sync sees it
+        job_id = client.post(f"/api/v1/sources/{source['id']}/sync", headers=admin.headers()).json()["job_id"]
+        assert wait_for_job(api, admin, job_id)["status"] == "succeeded"
+        rows = client.get(
+            f"/api/v1/warehouse/tables/{source['schema_name']}/households/rows", headers=admin.headers()
+        ).json()
+    assert rows["total"] == 3
+    assert outside.read_text().count("\n") == 4  # the user's own file is untouched

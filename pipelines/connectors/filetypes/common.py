@@ -78,7 +78,30 @@ def _local_path(raw: str, ctx: ReadContext) -> Path:
         raise ConfigError(f"'{raw}' is not an absolute path", hint="give the full path to the file")
     if not path.is_file():
         raise ConfigError(f"File '{raw}' does not exist", hint="check the path, or upload the file instead")
-    return path
+    return stage_local_file(path, ctx.uploads_dir) if ctx.uploads_dir is not None else path
+
+
+def stage_local_file(path: Path, uploads_dir: Path) -> Path:
+    """A local file seen from inside the org's uploads folder, the only place the org's DuckDB may read.
+
+    A copy, refreshed when the file's size or time changes. Not a symlink (DuckDB follows it and refuses
+    the real path) nor a hard link (SQL writing into the uploads folder would change the user's own file).
+    """
+    import hashlib
+    import shutil
+
+    folder = uploads_dir / "_local" / hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:16]
+    dest = folder / path.name
+    src = path.stat()
+    if dest.exists():
+        cur = dest.stat()
+        if cur.st_size == src.st_size and cur.st_mtime_ns == src.st_mtime_ns:
+            return dest
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = folder / f".{path.name}.partial"
+    shutil.copy2(path, partial)
+    partial.replace(dest)
+    return dest
 
 
 def _upload_file(upload_id: Any, ctx: ReadContext) -> Path:
