@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     # dbt runs in a child process holding no server secrets; default: on a hosted server, not on the desktop.
     isolate_dbt: bool | None = None
     max_upload_mb: int = 4096
+    # Reading an uploaded file (check/discover) runs in a child process killed past this much resident memory;
+    # None → on a hosted server, not on the desktop (spawning costs ~1 s there and protects no one else).
+    parse_memory_limit_mb: int = 2048
+    isolate_file_parsing: bool | None = None
     # Sources and warehouses on loopback/private/link-local addresses: None → the desktop may, a hosted server not.
     allow_private_network: bool | None = None
     # Reachable even so: host names or CIDRs, e.g. DALGO_ALLOWED_PRIVATE_HOSTS="kobo.office.lan,10.20.0.0/16".

@@ -25,6 +25,10 @@ class SourceUnavailable(BadRequest):
     """The remote system or file could not be used (credentials, network, bad file)."""
 
 
+class InvalidUpload(BadRequest):
+    """The uploaded file's name cannot name a file (".", "..", only dots or slashes)."""
+
+
 class FileTooLarge(BadRequest):
     status_code = 413
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from pipelines.connectors import REGISTRY, get_connector
 from pipelines.connectors.base import ConfiguredStream, Connector, ReadContext, Stream, SyncMode
 from pipelines.errors import PipelineError
+from pipelines.limited import FILE_CONNECTORS, Verb, run_limited
 from pipelines.naming import normalise_identifier
 from server.audit.service import AuditService
 from server.core.config import Settings
@@ -26,6 +27,7 @@ from server.sources import secrets
 from server.sources.errors import (
     FileTooLarge,
     InvalidSourceConfig,
+    InvalidUpload,
     NothingToSync,
     SourceUnavailable,
     UnknownConnector,
@@ -56,8 +58,8 @@ class SourceService:
 
     def save_upload(self, ctx: OrgContext, filename: str, stream: BinaryIO) -> Upload:
         """Stream the file to disk in chunks (never whole in memory), refusing it past the size limit."""
-        upload_id = uuid.uuid4().hex
         safe_name = _safe_filename(filename)
+        upload_id = uuid.uuid4().hex
         folder = self.storage.subdir(ctx.org.slug, "uploads") / upload_id
         folder.mkdir(parents=True)
         limit = self.settings.max_upload_mb * 1024 * 1024
@@ -196,10 +198,17 @@ class SourceService:
             network=self.settings.network_policy(),
         )
 
+    def _run_connector(self, ctx: OrgContext, source: Source, verb: Verb) -> Any:
+        """check/discover; on a hosted server a file is read in a memory-capped child (pipelines.limited)."""
+        connector, config, read_ctx = self.connector(source.type), self.full_config(source), self.read_context(ctx)
+        if self.settings.file_parsing_isolated and source.type in FILE_CONNECTORS:
+            return run_limited(source.type, verb, config, read_ctx, self.settings.parse_memory_limit_mb)
+        return getattr(connector, verb)(config, read_ctx)
+
     def check(self, ctx: OrgContext, source_id: str) -> tuple[bool, str, str | None]:
         source = self.repo.get(ctx.org_id, source_id)
         try:
-            self.connector(source.type).check(self.full_config(source), self.read_context(ctx))
+            self._run_connector(ctx, source, "check")
         except PipelineError as err:
             return False, err.message, err.hint
         return True, f"{source.name}: connection works.", None
@@ -207,7 +216,7 @@ class SourceService:
     def discover(self, ctx: OrgContext, source_id: str) -> list[dict[str, Any]]:
         source = self.repo.get(ctx.org_id, source_id)
         try:
-            streams = self.connector(source.type).discover(self.full_config(source), self.read_context(ctx))
+            streams: list[Stream] = self._run_connector(ctx, source, "discover")
         except PipelineError as err:
             raise SourceUnavailable(str(err)) from err
         source.catalog = [_stream_dict(s) for s in streams]
@@ -268,7 +277,12 @@ class SourceService:
 
 
 def _safe_filename(filename: str) -> str:
-    name = filename.replace("\\", "/").split("/")[-1].strip() or "upload"
+    """The last part of the name, in safe characters; a leading dot would hide the file from its source."""
+    name = filename.replace("\\", "/").split("/")[-1].strip().lstrip(".").strip()
+    if not any(c.isalnum() for c in name):  # "", ".", "..", "///": nothing to name a file by
+        raise InvalidUpload(
+            f"'{filename[:100]}' is not a usable file name → rename the file (for example survey.csv) and upload it again."
+        )
     return "".join(c if c.isalnum() or c in "._- " else "_" for c in name)[:200]
 
 
