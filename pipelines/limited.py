@@ -18,6 +18,7 @@ import dataclasses
 import importlib
 import multiprocessing
 import os
+import threading
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
 FILE_CONNECTORS = frozenset({"csv", "excel", "json", "parquet"})
 POLL_SECONDS = 0.05  # how often the child's memory is looked at; allocation between looks is the overshoot
 Verb = Literal["check", "discover"]
+# At most one reading child per core: N orgs discovering at once wait rather than take N x the limit.
+_CHILDREN = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,7 +62,8 @@ def run_limited(connector_type: str, verb: Verb, config: dict[str, Any], ctx: Re
         ctx.max_upload_bytes,
         dataclasses.replace(ctx.file_limits, reader_memory_mb=reader_mb),
     )
-    outcome = _in_child(call, memory_mb)
+    with _CHILDREN:
+        outcome = _in_child(call, memory_mb)
     if outcome is None:
         raise _needs_more_memory(config, ctx, memory_mb)
     kind, payload = outcome
