@@ -110,10 +110,15 @@ def _engine_status(exc: PipelineError) -> int:
 def install_error_handlers(app: FastAPI) -> None:
     """Every error leaves the server as {"error": ClassName, "detail": "..."}."""
 
+    from server.core.redact import redactor
+
+    redact = redactor(app.state.settings.mode, app.state.settings.home)
+
     @app.exception_handler(AppError)
     async def _app_error(_request: Request, exc: AppError) -> JSONResponse:
         headers = getattr(exc, "headers", None)
-        return JSONResponse(error_body(type(exc).__name__, exc.detail), status_code=exc.status_code, headers=headers)
+        body = error_body(type(exc).__name__, redact(exc.detail))
+        return JSONResponse(body, status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -135,7 +140,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(PipelineError)
     async def _engine(_request: Request, exc: PipelineError) -> JSONResponse:
-        return JSONResponse(error_body(type(exc).__name__, str(exc)), status_code=_engine_status(exc))
+        return JSONResponse(error_body(type(exc).__name__, redact(str(exc))), status_code=_engine_status(exc))
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:

@@ -98,7 +98,9 @@ class WarehouseService:
 
     def describe(self, ctx: OrgContext) -> dict[str, Any]:
         row = self.settings_row(ctx)
-        local = {"kind": "duckdb", "path": str(self.storage.warehouse_path(ctx.org.slug))}
+        # A hosted server does not tell where its files are; the desktop shows the file the user can back up.
+        path = self.storage.warehouse_path(ctx.org.slug)
+        local = {"kind": "duckdb", "path": str(path) if self.storage.settings.mode == "embedded" else path.name}
         if row is None or row.kind == "duckdb":
             return {"kind": "duckdb", "config": {"path": local["path"]}, "local": local}
         config = secrets.masked(row.config, secrets.unseal(self.box, row.secrets))

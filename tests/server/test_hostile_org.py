@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from server.core.config import Settings
 from server.main import create_app
 from tests.server.factories import Actor, Api
-from tests.server.test_recipes_api import load_csv
+from tests.server.test_recipes_api import load_csv, new_recipe
 from tests.server.test_sources_api import wait_for_job
 
 MARKER = "beta-private-7731"
@@ -160,3 +160,50 @@ def test_the_desktop_still_syncs_a_file_by_its_local_path(tmp_path: Path, monkey
         ).json()
     assert rows["total"] == 3
     assert outside.read_text().count("\n") == 4  # the user's own file is untouched
+
+
+def test_the_query_box_resolves_names_by_scope(api: Api, orgs: tuple[Actor, Actor, Path]) -> None:
+    """A CTE defined inside a subquery does not make the outer FROM's name a known table."""
+    alpha, beta, home = orgs
+    glob = f"{home}/orgs/{beta.org_slug}/uploads/*/*.csv"
+    for sql in (
+        f'SELECT * FROM "{glob}" WHERE EXISTS (WITH "{glob}" AS (SELECT 1) SELECT 1)',
+        f"SELECT * FROM read_csv('{glob}')",
+        "SELECT * FROM duckdb_databases()",
+        "SELECT current_setting('allowed_directories') AS folders",
+    ):
+        r = api.client.post("/api/v1/warehouse/query", json={"sql": sql}, headers=alpha.headers())
+        assert r.status_code in (400, 404), (sql, r.text)
+        assert MARKER not in r.text
+    ok = api.client.post(
+        "/api/v1/warehouse/query",
+        json={"sql": "WITH t AS (SELECT 1 AS n) SELECT * FROM (WITH u AS (SELECT n FROM t) SELECT * FROM u) AS s"},
+        headers=alpha.headers(),
+    )
+    assert ok.status_code == 200 and ok.json()["rows"] == [[1]]
+
+
+def test_a_recipe_sql_step_resolves_names_by_scope(api: Api, orgs: tuple[Actor, Actor, Path]) -> None:
+    alpha, beta, home = orgs
+    schema = load_csv(api, alpha)
+    recipe = new_recipe(api, alpha, schema)
+    glob = f"{home}/orgs/{beta.org_slug}/uploads/*/*.csv"
+    sql = f'SELECT * FROM "{glob}" WHERE EXISTS (WITH "{glob}" AS (SELECT 1) SELECT 1)'
+    r = api.client.post(
+        f"/api/v1/recipes/{recipe['id']}/steps", json={"op": "raw_sql", "config": {"sql": sql}}, headers=alpha.headers()
+    )
+    assert r.status_code in (400, 422), r.text
+    assert "may only read _prev" in r.text
+    preview = api.client.get(f"/api/v1/recipes/{recipe['id']}/preview", headers=alpha.headers())
+    assert preview.status_code == 200 and MARKER not in preview.text
+
+
+def test_a_hosted_server_shows_no_server_path(hosted_api: Api) -> None:
+    api = hosted_api
+    alpha, _, home = _orgs(api)
+    described = api.client.get("/api/v1/warehouse", headers=alpha.headers())
+    assert described.status_code == 200 and str(home) not in described.text
+    r = api.client.post(
+        "/api/v1/warehouse/query", json={"sql": f"SELECT * FROM read_text('{home}/app.db')"}, headers=alpha.headers()
+    )
+    assert r.status_code == 400 and str(home) not in r.text
