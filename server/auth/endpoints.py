@@ -5,9 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response, status
 
 from server.auth.schemas import (
+    THROTTLED,
     ChangePasswordRequest,
     LoginRequest,
     LogoutRequest,
+    Notice,
     RefreshRequest,
     ResetPasswordRequest,
     ResetRequest,
@@ -17,12 +19,13 @@ from server.auth.schemas import (
 )
 from server.auth.service import AuthService
 from server.core.deps import AccountUser, SessionDep, SettingsDep, client_ip
+from server.core.errors import ERROR_RESPONSES
 from server.orgs.service import OrgService
 
-router = APIRouter(tags=["auth"])
+router = APIRouter(tags=["auth"], responses=ERROR_RESPONSES)
 
 
-@router.post("/auth/login", operation_id="auth-login")
+@router.post("/auth/login", responses=THROTTLED, operation_id="auth-login")
 def login(body: LoginRequest, request: Request, session: SessionDep, settings: SettingsDep) -> TokenPair:
     return AuthService(session, settings).login(body.email, body.password, client_ip(request))
 
@@ -54,15 +57,13 @@ def change_password(
 @router.post(
     "/auth/password-reset/request", status_code=status.HTTP_202_ACCEPTED, operation_id="auth-request_password_reset"
 )
-def request_password_reset(
-    body: ResetRequest, request: Request, session: SessionDep, settings: SettingsDep
-) -> dict[str, str]:
+def request_password_reset(body: ResetRequest, request: Request, session: SessionDep, settings: SettingsDep) -> Notice:
     mailed = AuthService(session, settings).request_reset(body.email, client_ip(request))
     if mailed:
-        return {"detail": "If this email has an account, a reset code is on its way."}
-    return {
-        "detail": "This server cannot send mail. Ask an admin of your organisation for a reset code (Users → Reset password)."
-    }
+        return Notice(detail="If this email has an account, a reset code is on its way.")
+    return Notice(
+        detail="This server cannot send mail. Ask an admin of your organisation for a reset code (Users → Reset password)."
+    )
 
 
 @router.post("/auth/password-reset", status_code=status.HTTP_204_NO_CONTENT, operation_id="auth-reset_password")

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, EmailStr, Field, TypeAdapter
+
+from server.core.errors import ErrorBody
+
+# Routes that count failed attempts answer 429 (with Retry-After) once an account or address is locked.
+THROTTLED: dict[int | str, dict[str, Any]] = {
+    429: {"model": ErrorBody, "description": "Too many failed attempts; wait and try again (see Retry-After)."}
+}
 
 _EMAIL: TypeAdapter[str] = TypeAdapter(EmailStr)
 
@@ -61,3 +70,9 @@ class SetupRequest(BaseModel):
     email: EmailStr
     password: str = Field(min_length=1, max_length=1000)
     org_name: str = Field(min_length=1, max_length=200)
+
+
+class Notice(BaseModel):
+    """A plain message about what happens next."""
+
+    detail: str

@@ -6,14 +6,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response, status
 
-from server.auth.schemas import ResetTokenOut
+from server.auth.schemas import THROTTLED, ResetTokenOut
 from server.core.deps import OrgContext, SessionDep, SettingsDep, client_ip, require
+from server.core.errors import ERROR_RESPONSES
 from server.core.permissions import Permission
 from server.models import Invitation, Membership, User
 from server.users import schemas
 from server.users.service import UserService
 
-router = APIRouter(tags=["users"])
+router = APIRouter(tags=["users"], responses=ERROR_RESPONSES)
 ReadUsers = Annotated[OrgContext, Depends(require(Permission.users_read))]
 ManageUsers = Annotated[OrgContext, Depends(require(Permission.users_manage))]
 
@@ -67,7 +68,7 @@ def issue_password_reset(
 
 @router.get("/invitations", operation_id="invitations-list_invitations")
 def list_invitations(ctx: ManageUsers, session: SessionDep, settings: SettingsDep) -> schemas.InvitationPage:
-    rows = UserService(session, settings).repo.pending_invitations(ctx.org_id)
+    rows = UserService(session, settings).pending_invitations(ctx)
     return schemas.InvitationPage(items=[_invitation(i, ctx.org.slug, ctx.org.name) for i in rows], total=len(rows))
 
 
@@ -89,7 +90,7 @@ def cancel_invitation(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/invitations/accept", operation_id="invitations-accept_invitation")
+@router.post("/invitations/accept", responses=THROTTLED, operation_id="invitations-accept_invitation")
 def accept_invitation(
     body: schemas.InvitationAccept, request: Request, session: SessionDep, settings: SettingsDep
 ) -> schemas.AcceptResult:

@@ -8,6 +8,7 @@ from pydantic import BaseModel, EmailStr, Field
 
 from server.auth.schemas import TokenPair
 from server.core.permissions import Role
+from server.core.schemas import Page
 
 
 class Member(BaseModel):
@@ -17,9 +18,7 @@ class Member(BaseModel):
     joined_at: datetime
 
 
-class MemberPage(BaseModel):
-    items: list[Member]
-    total: int
+MemberPage = Page[Member]
 
 
 class MemberUpdate(BaseModel):
@@ -41,9 +40,7 @@ class Invitation(BaseModel):
     org_name: str
 
 
-class InvitationPage(BaseModel):
-    items: list[Invitation]
-    total: int
+InvitationPage = Page[Invitation]
 
 
 class InvitationAccept(BaseModel):

@@ -37,6 +37,9 @@ class UserService:
     def list_members(self, ctx: OrgContext) -> list[tuple[Membership, User]]:
         return self.repo.members(ctx.org_id)
 
+    def pending_invitations(self, ctx: OrgContext) -> list[Invitation]:
+        return self.repo.pending_invitations(ctx.org_id)
+
     def _check_level(self, ctx: OrgContext, role: Role | str, verb: str) -> None:
         if level(role) > level(ctx.role):
             raise RoleTooHigh(
