@@ -10,6 +10,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from server import __version__
+from server.core.bounded import BoundedCache
 from server.core.config import Settings
 from server.core.db import make_engine, make_session_factory, migrate
 from server.core.errors import install_error_handlers
@@ -47,7 +48,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool | None 
     app.state.storage = storage
     app.state.jobs = jobs
     app.state.workspaces = Workspaces(storage)
-    app.state.preview_caches = {}
+    app.state.preview_caches = BoundedCache(storage.max_open, on_evict=storage.drop_preview_cache)
     app.state.secret_box = SecretBox(settings.secrets_key or settings.resolved_secret_key())
     install_error_handlers(app)
     if settings.cors_origins:

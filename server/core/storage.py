@@ -13,7 +13,7 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from server.core.config import Settings
 from server.core.errors import Conflict
@@ -76,6 +76,13 @@ class OrgStorage:
                 self._evict()
             self._connections.move_to_end(slug)
             return con
+
+    def drop_preview_cache(self, slug: str, cache: Any) -> None:
+        """Free an evicted preview cache's tables if the org's connection is still open (else they are gone)."""
+        with self._cond:
+            con = self._connections.get(slug)
+        if con is not None:
+            cache.clear(con.cursor())
 
     def _open(self, slug: str) -> DuckDBPyConnection:
         from pipelines.duckdb_conn import connect

@@ -30,6 +30,7 @@ from pipelines.recipes.cache import PreviewCache
 from pipelines.recipes.facets import date_facet, numeric_facet
 from pipelines.warehouse import Filter
 from server.audit.service import AuditService
+from server.core.bounded import BoundedCache
 from server.core.deps import OrgContext
 from server.core.storage import OrgStorage
 from server.models import RecipeRow
@@ -61,7 +62,7 @@ def readable(err: ValidationError) -> str:
 
 class RecipeService:
     def __init__(
-        self, session: Session, storage: OrgStorage, workspaces: Workspaces, caches: dict[str, PreviewCache]
+        self, session: Session, storage: OrgStorage, workspaces: Workspaces, caches: BoundedCache[str, PreviewCache]
     ) -> None:
         self.session = session
         self.storage = storage

@@ -207,3 +207,23 @@ def test_a_hosted_server_shows_no_server_path(hosted_api: Api) -> None:
         "/api/v1/warehouse/query", json={"sql": f"SELECT * FROM read_text('{home}/app.db')"}, headers=alpha.headers()
     )
     assert r.status_code == 400 and str(home) not in r.text
+
+
+def test_per_org_caches_stay_bounded(tmp_path: Path) -> None:
+    """A server with many orgs keeps only the most recently used orgs' connections and preview caches."""
+    from pipelines.recipes.cache import PreviewCache
+    from server.core.bounded import BoundedCache
+    from server.core.storage import OrgStorage
+
+    storage = OrgStorage(Settings(home=tmp_path / "home"), max_open=3)
+    caches: BoundedCache[str, PreviewCache] = BoundedCache(3, on_evict=storage.drop_preview_cache)
+    first = storage.duckdb("org-0")
+    first.execute("CREATE TABLE t AS SELECT 1 AS n")
+    for i in range(6):
+        storage.duckdb(f"org-{i}")
+        caches.setdefault(f"org-{i}", PreviewCache())
+    assert len(caches) == 3 and "org-0" not in caches
+    with pytest.raises(Exception, match="closed"):
+        first.execute("SELECT 1")  # evicted: closed, and reopened on the next request
+    assert storage.duckdb("org-0").execute("SELECT n FROM t").fetchall() == [(1,)]
+    storage.close()
