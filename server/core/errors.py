@@ -79,6 +79,17 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+# For routes whose success is not JSON (text, files): FastAPI would document their errors in the route's
+# media type, but errors are always JSON.
+ERRORS_AS_JSON: dict[int | str, dict[str, Any]] = {
+    code: {
+        "description": spec["description"],
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
+    }
+    for code, spec in ERROR_RESPONSES.items()
+}
+
+
 def error_body(name: str, detail: str) -> dict[str, str]:
     return {"error": name, "detail": detail}
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse
 
 from server.core.deps import OrgContext, SessionDep, require
-from server.core.errors import ERROR_RESPONSES
+from server.core.errors import ERROR_RESPONSES, ERRORS_AS_JSON
 from server.core.paging import Offset
 from server.core.permissions import Permission
 from server.jobs.schemas import JobOut, JobPage
@@ -46,7 +46,10 @@ def get_job(job_id: str, ctx: ReadJobs, service: JobServiceDep) -> JobOut:
 @router.get(
     "/{job_id}/log",
     response_class=PlainTextResponse,
-    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}, "description": "The job's log."}},
+    responses={
+        **ERRORS_AS_JSON,
+        200: {"content": {"text/plain": {"schema": {"type": "string"}}}, "description": "The log."},
+    },
     operation_id="jobs-get_log",
 )
 def get_job_log(job_id: str, ctx: ReadJobs, service: JobServiceDep) -> str:
