@@ -87,8 +87,11 @@ class Source(Model):
     type: str
     config: dict[str, Any] = Field(default_factory=dict)
     schema_name: str = ""
+    # The list (GET /sources) carries counts only; catalog and streams come with GET /sources/{id}.
     catalog: list[CatalogStream] | None = None
     streams: list[StreamConfig] | None = None
+    stream_count: int | None = None
+    selected_stream_count: int | None = None
     created_at: datetime
     updated_at: datetime
     last_sync: Job | None = None

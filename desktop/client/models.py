@@ -53,6 +53,8 @@ class Org(Model):
 class Membership(Model):
     org: Org
     role: str
+    # what the role may do in this org, from the server's one role table: the desktop keeps no copy
+    permissions: frozenset[str] = frozenset()
 
 
 class Me(Model):

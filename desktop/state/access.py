@@ -1,23 +1,18 @@
-"""Which role may see or change sources and the warehouse: the UI hides what the server would refuse."""
+"""What the signed-in user may do in the active org: read from the permissions the server sent with /me.
+
+The desktop keeps no copy of the role table: the UI hides what the server would refuse, and the server,
+which checks every route, stays the judge.
+"""
 
 from __future__ import annotations
 
+from desktop.client.models import Membership
 from desktop.state import roles
 
-# Mirrors the server's permission table for the data sections; the server stays the judge.
-_MIN_ROLE = {
-    "sources:read": "analyst",
-    "sources:write": "admin",
-    "sources:sync": "admin",
-    "jobs:cancel": "admin",
-    "warehouse:read": "analyst",
-    "warehouse:export": "analyst",
-}
 
-
-def may(role: str | None, permission: str) -> bool:
-    """Whether `role` may do `permission` (sources:read|write|sync, jobs:cancel, warehouse:read|export)."""
-    return roles.level(role) >= roles.LEVELS[_MIN_ROLE[permission]]
+def may(membership: Membership | None, permission: str) -> bool:
+    """Whether the membership's permissions (as /me listed them) include `permission`, e.g. "sources:write"."""
+    return membership is not None and permission in membership.permissions
 
 
 def cannot_change(role: str | None) -> str:

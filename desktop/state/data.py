@@ -30,11 +30,11 @@ class DataModel:
 
     @property
     def can_read(self) -> bool:
-        return access.may(self.app.role, "warehouse:read") and not self.forbidden
+        return access.may(self.app.org, "warehouse:read") and not self.forbidden
 
     @property
     def can_export(self) -> bool:
-        return access.may(self.app.role, "warehouse:export")
+        return access.may(self.app.org, "warehouse:export")
 
     def schemas(self) -> dict[str, list[TableInfo]]:
         """Tables by schema, both in name order (raw_* schemas are a source's, analytics the transforms')."""
@@ -54,7 +54,7 @@ class DataModel:
     def load(self) -> None:
         """GET /warehouse/tables for the active org."""
         self.active = True
-        if self.app.client is None or self.app.org is None or not access.may(self.app.role, "warehouse:read"):
+        if self.app.client is None or self.app.org is None or not access.may(self.app.org, "warehouse:read"):
             self.changed.emit()
             return
         client, slug, generation = self.app.client, self.app.org.org.slug, self._generation

@@ -6,22 +6,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from desktop.state import roles
+from desktop.client.models import Membership
+from desktop.state import access, roles
 from desktop.state.banner import Level
 from desktop.state.events import Event
 from desktop.state.session import AppState
 
-# Mirrors the server's permission table for transforms; the server stays the judge.
-_MIN_ROLE = {"read": "analyst", "preview": "analyst", "write": "admin", "run": "admin"}
 SAMPLE_ROWS = 10_000
 PREVIEW_LIMIT = 100
 FILTER_NOTE = "Filters change only what the preview shows, not the recipe or the saved model."
 Json = dict[str, Any]
 
 
-def may(role: str | None, what: str) -> bool:
-    """Whether `role` may do transforms `what` (read, preview, write, run)."""
-    return roles.level(role) >= roles.LEVELS[_MIN_ROLE[what]]
+def may(membership: Membership | None, what: str) -> bool:
+    """Whether the membership may do transforms `what` (read, preview, write, run), as /me said."""
+    return access.may(membership, f"transforms:{what}")
 
 
 def cannot_change(role: str | None) -> str:
@@ -84,7 +83,7 @@ class RecipeModel:
     # --- what is shown ---------------------------------------------------------------------------
     @property
     def can_edit(self) -> bool:
-        return may(self.app.role, "write") and not self.ejected
+        return may(self.app.org, "write") and not self.ejected
 
     @property
     def ejected(self) -> bool:

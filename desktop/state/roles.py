@@ -4,8 +4,6 @@ from __future__ import annotations
 
 LEVELS = {"super-admin": 5, "admin": 4, "analyst": 2, "member": 1}
 ORG_ROLES = ("admin", "analyst", "member")
-# The UI only hides what the server would refuse; the server stays the judge (it checks every route).
-_MIN_LEVEL = {"users:read": 2, "users:manage": 4, "audit:read": 4}
 
 DESCRIPTIONS = {
     "super-admin": "Everything, in every organisation, including creating organisations.",
@@ -17,11 +15,6 @@ DESCRIPTIONS = {
 
 def level(role: str | None) -> int:
     return LEVELS.get(role or "", 0)
-
-
-def can(role: str | None, permission: str) -> bool:
-    """Whether the role may do `permission` (users:read, users:manage, audit:read)."""
-    return level(role) >= _MIN_LEVEL.get(permission, 99)
 
 
 def assignable(role: str | None) -> list[str]:

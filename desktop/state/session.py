@@ -9,7 +9,7 @@ from typing import Any
 from desktop.client import DalgoClient
 from desktop.client.errors import SessionExpired
 from desktop.client.models import Me, Membership, TokenPair
-from desktop.state import roles
+from desktop.state import access
 from desktop.state.banner import Banner, Level
 from desktop.state.credentials import CredentialStore, Remembered
 from desktop.state.events import Event
@@ -101,7 +101,7 @@ class AppState:
     def can(self, permission: str) -> bool:
         if permission == "orgs:create":
             return bool(self.me and self.me.is_superuser)
-        return roles.can(self.role, permission)
+        return access.may(self.org, permission)
 
     @property
     def last_email(self) -> str:

@@ -115,15 +115,15 @@ class SourcesModel:
     # --- what the user may do ---------------------------------------------------------------------
     @property
     def can_read(self) -> bool:
-        return access.may(self.app.role, "sources:read") and not self.forbidden
+        return access.may(self.app.org, "sources:read") and not self.forbidden
 
     @property
     def can_write(self) -> bool:
-        return access.may(self.app.role, "sources:write")
+        return access.may(self.app.org, "sources:write")
 
     @property
     def can_sync(self) -> bool:
-        return access.may(self.app.role, "sources:sync")
+        return access.may(self.app.org, "sources:sync")
 
     # --- the list ---------------------------------------------------------------------------------
     def rows(self) -> list[Source]:
@@ -146,6 +146,19 @@ class SourcesModel:
         self.changed.emit()
         if source_id is not None:
             self.syncs.load_history(source_id)
+            self._load_detail(source_id)
+
+    def _load_detail(self, source_id: str) -> None:
+        """The list carries counts, not catalogs: fetch the selected source whole (its streams and columns)."""
+        if self.app.client is None or self.app.org is None:
+            return
+        client, slug, generation = self._scope()
+
+        def done(source: Source) -> None:
+            if generation == self._generation and any(s.id == source.id for s in self.sources):
+                self._replace(source)
+
+        self.app.submit(lambda: client.get_source(source_id, org=slug), done)
 
     def connector(self, connector_type: str) -> Connector | None:
         return next((c for c in self.connectors if c.type == connector_type), None)
@@ -174,7 +187,7 @@ class SourcesModel:
     def load(self) -> None:
         """Fetch the sources (and, the first time, the connector catalogue) of the active org."""
         self.active = True
-        if self.app.org is None or self.app.client is None or not access.may(self.app.role, "sources:read"):
+        if self.app.org is None or self.app.client is None or not access.may(self.app.org, "sources:read"):
             self.changed.emit()
             return
         client, slug, generation = self._scope()
@@ -193,6 +206,8 @@ class SourcesModel:
                 self.connectors_loaded.emit()
             if self.selected_id and self.selected is None:
                 self.selected_id = None
+            if self.selected_id:
+                self._load_detail(self.selected_id)
             self.loading, self.loaded, self.forbidden = False, True, False
             self.changed.emit()
             self._follow_running()
@@ -383,7 +398,7 @@ class SourcesModel:
         self._run("streams", lambda: client.set_streams(source.id, configs, org=slug), self._saved(message, then))
 
     def sync(self, source: Source) -> None:
-        if not source.streams:
+        if not (source.streams or source.selected_stream_count):
             self.app.banner.show(f"Run Discover on {source.name} and pick streams before syncing.", Level.error)
             return
         self.syncs.start(source)

@@ -24,14 +24,14 @@ class SqlModelState:
 
     @property
     def editable(self) -> bool:
-        return bool(self.model and self.model.get("editable")) and may(self.app.role, "write")
+        return bool(self.model and self.model.get("editable")) and may(self.app.org, "write")
 
     def read_only_note(self) -> str:
         if self.model is None:
             return ""
         if not self.model.get("editable"):
             return "Generated from a recipe: edit the recipe, or eject it to edit the SQL by hand."
-        if not may(self.app.role, "write"):
+        if not may(self.app.org, "write"):
             return "Your role can read this model but not change it."
         return ""
 

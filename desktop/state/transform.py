@@ -115,11 +115,11 @@ class TransformModel:
 
     @property
     def can_edit(self) -> bool:
-        return may(self.app.role, "write")
+        return may(self.app.org, "write")
 
     @property
     def can_run(self) -> bool:
-        return may(self.app.role, "run")
+        return may(self.app.org, "run")
 
     @property
     def items(self) -> list[Item]:
@@ -141,7 +141,7 @@ class TransformModel:
     # --- lists -----------------------------------------------------------------------------------
     def load(self) -> None:
         """Recipes, models, the operations catalogue and the warehouse tables a recipe can start from."""
-        if self.app.org is None or not may(self.app.role, "read"):
+        if self.app.org is None or not may(self.app.org, "read"):
             return
         client, slug = self._scope()
 

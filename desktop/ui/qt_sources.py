@@ -271,7 +271,7 @@ class QtSourcesPage(QWidget):
             self._fill_list()  # the list says Running as soon as a sync starts
         source = self.current()
         if source is not None and source.id == source_id:
-            self.detail.progress.show_job(source, job, access.may(self.model.app.role, "jobs:cancel"))
+            self.detail.progress.show_job(source, job, access.may(self.model.app.org, "jobs:cancel"))
             self.detail.sync_button.setEnabled(
                 self.model.can_sync and self.model.busy is None and not (job and job.active)
             )

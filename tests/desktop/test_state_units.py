@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from desktop.client.errors import InvalidCredentials, ServerUnreachable
-from desktop.state import roles
+from desktop.client.models import Membership, Org
+from desktop.state import access, roles
 from desktop.state.audit import action_label, detail_text
 from desktop.state.banner import Banner, describe
 from desktop.state.credentials import FileCredentialStore, KeyringCredentialStore, Remembered, default_store
@@ -47,8 +48,15 @@ def test_nobody_can_give_a_role_above_their_own() -> None:
     assert roles.assignable("super-admin") == ["admin", "analyst", "member"]
     assert roles.assignable("admin") == ["admin", "analyst", "member"]
     assert roles.assignable("analyst") == ["analyst", "member"]
-    assert roles.can("analyst", "users:read") and not roles.can("analyst", "users:manage")
-    assert not roles.can("member", "users:read") and not roles.can(None, "users:read")
+
+
+def test_what_the_ui_allows_is_read_from_the_permissions_me_sent() -> None:
+    org = Org(id="o1", name="Alpha", slug="alpha")
+    # a role name alone grants nothing: only the permissions the server listed for the membership count
+    analyst = Membership(org=org, role="analyst", permissions=frozenset({"users:read", "sources:read"}))
+    assert access.may(analyst, "users:read") and access.may(analyst, "sources:read")
+    assert not access.may(analyst, "users:manage") and not access.may(analyst, "sources:write")
+    assert not access.may(Membership(org=org, role="admin"), "sources:read") and not access.may(None, "users:read")
 
 
 def test_file_store_is_private_and_forgets(tmp_path: Path) -> None:
