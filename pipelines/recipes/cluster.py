@@ -1,4 +1,5 @@
-"""Cluster and merge: key-collision clustering (fingerprint, n-gram fingerprint) in SQL on DuckDB.
+"""Cluster and merge: key-collision clustering (fingerprint, n-gram fingerprint) in SQL on DuckDB, and
+nearest-neighbour clustering (Levenshtein, sounds-alike) from `neighbours.py`.
 
 Distinct values are counted first, so keys are computed once per distinct value rather than per row:
 10M rows with 50k distinct values cost one GROUP BY plus 50k key computations.
@@ -13,9 +14,11 @@ import duckdb
 
 from pipelines.recipes.core import RecipeError
 from pipelines.recipes.model import Step
+from pipelines.recipes.neighbours import check_radius, neighbour_groups
 from pipelines.recipes.sqlkit import col, render
 
-Method = Literal["fingerprint", "ngram"]
+Method = Literal["fingerprint", "ngram", "levenshtein", "phonetic"]
+METHODS = ("fingerprint", "ngram", "levenshtein", "phonetic")
 
 # OpenRefine's fingerprint: trim, lower-case, fold accents to ASCII, drop punctuation and control
 # characters, split on whitespace, keep unique tokens, sort, join with one space.
@@ -54,10 +57,16 @@ def cluster_column(
     ngram_size: int = 2,
     min_cluster_size: int = 2,
     limit: int = 500,
+    radius: int | None = None,
 ) -> list[Cluster]:
-    """Clusters of spellings of the same thing in a text column (largest clusters first)."""
-    if method not in ("fingerprint", "ngram"):
-        raise RecipeError(f"unknown clustering method '{method}'; use fingerprint or ngram")
+    """Clusters of spellings of the same thing in a text column (largest clusters first).
+
+    `radius` is the edit distance of the nearest-neighbour methods (levenshtein: letters; phonetic: letters
+    of the sounds-alike key, 0 = same key); None is the method's default."""
+    if method not in METHODS:
+        raise RecipeError(f"unknown clustering method '{method}'; use {', '.join(METHODS)}")
+    if method in ("levenshtein", "phonetic"):
+        return _nearest(con, relation_sql, column, method, check_radius(method, radius), min_cluster_size, limit)
     if not 1 <= ngram_size <= 10:
         raise RecipeError("n-gram size must be between 1 and 10")
     key = _FINGERPRINT if method == "fingerprint" else _ngram_key(ngram_size)
@@ -87,6 +96,29 @@ def cluster_column(
             continue
         values = [(m[0], int(m[1])) if isinstance(m, tuple) else (m["value"], int(m["n"])) for m in members]
         clusters.append(Cluster(k, values, values[0][0]))
+    return clusters[:limit]
+
+
+def _nearest(
+    con: duckdb.DuckDBPyConnection,
+    relation_sql: str,
+    column: str,
+    method: Literal["levenshtein", "phonetic"],
+    radius: int,
+    min_cluster_size: int,
+    limit: int,
+) -> list[Cluster]:
+    quoted = f"CAST({render(col(column), 'duckdb')} AS VARCHAR)"
+    try:
+        groups = neighbour_groups(con, relation_sql, quoted, method, radius)
+    except duckdb.Error as err:
+        raise RecipeError(f"could not cluster '{column}': {str(err).splitlines()[0]}", column=column) from err
+    clusters = []
+    for key, members in groups.items():
+        if len(members) >= min_cluster_size:
+            values = sorted(members, key=lambda m: (-m[1], str(m[0])))
+            clusters.append(Cluster(key, values, values[0][0]))
+    clusters.sort(key=lambda c: (-len(c.values), -c.rows, c.key))
     return clusters[:limit]
 
 
