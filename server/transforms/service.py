@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipelines.errors import PipelineError
@@ -13,11 +12,11 @@ from server.audit.service import AuditService
 from server.core.config import Settings
 from server.core.deps import OrgContext
 from server.core.storage import OrgStorage
-from server.core.tenancy import scoped
 from server.jobs.runner import JobContext
 from server.jobs.service import JobService
-from server.models import Job, RecipeRow
+from server.models import Job
 from server.transforms.errors import TransformError
+from server.transforms.repository import TransformsRepository
 from server.transforms.workspace import Workspace, Workspaces
 
 RUN_KINDS = {"run": "dbt_run", "test": "dbt_test", "build": "dbt_build"}
@@ -61,9 +60,7 @@ class TransformService:
         )
 
     def list_models(self, ctx: OrgContext) -> list[dict[str, Any]]:
-        recipes = {
-            r.model_name: r for r in self.session.scalars(scoped(select(RecipeRow), RecipeRow, ctx.org_id)).all()
-        }
+        recipes = TransformsRepository(self.session).recipes_by_model(ctx.org_id)
         last = self._last_node_results(ctx)
         items = []
         for model in self.workspace(ctx).project.list_models():
@@ -81,14 +78,8 @@ class TransformService:
         return items
 
     def _last_node_results(self, ctx: OrgContext) -> dict[str, dict[str, Any]]:
-        stmt = (
-            scoped(select(Job), Job, ctx.org_id)
-            .where(Job.kind.in_(RUN_KINDS.values()), Job.result.is_not(None))
-            .order_by(Job.created_at.desc())
-            .limit(20)
-        )
         found: dict[str, dict[str, Any]] = {}
-        for job in self.session.scalars(stmt):
+        for job in TransformsRepository(self.session).recent_jobs_with_results(ctx.org_id, list(RUN_KINDS.values())):
             for node in (job.result or {}).get("nodes", []):
                 found.setdefault(
                     node.get("name"),

@@ -11,19 +11,18 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipelines.errors import PipelineError
 from pipelines.netpolicy import NetworkPolicy
 from pipelines.warehouse import Filter, SortKey, WarehouseClient, open_warehouse
 from server.core.deps import OrgContext
-from server.core.errors import BadRequest
 from server.core.security import SecretBox
 from server.core.storage import OrgStorage
-from server.core.tenancy import scoped
 from server.models import OrgWarehouse
 from server.sources import secrets
+from server.warehouse.errors import BadWarehouseRequest
+from server.warehouse.repository import WarehouseRepository
 
 WAREHOUSE_SPECS: dict[str, dict[str, Any]] = {
     "duckdb": {"type": "object", "properties": {}},
@@ -55,10 +54,6 @@ EXPORT_TYPES = {
     "parquet": "application/vnd.apache.parquet",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-
-
-class BadWarehouseRequest(BadRequest):
-    pass
 
 
 def parse_sort(sort: str | None) -> list[SortKey]:
@@ -94,7 +89,7 @@ class WarehouseService:
         self.network = network or NetworkPolicy(allow_private=False)  # strict unless the caller says otherwise
 
     def settings_row(self, ctx: OrgContext) -> OrgWarehouse | None:
-        return self.session.scalars(scoped(select(OrgWarehouse), OrgWarehouse, ctx.org_id)).first()
+        return WarehouseRepository(self.session).settings(ctx.org_id)
 
     def describe(self, ctx: OrgContext) -> dict[str, Any]:
         row = self.settings_row(ctx)
