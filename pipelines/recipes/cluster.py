@@ -65,7 +65,7 @@ def cluster_column(
     of the sounds-alike key, 0 = same key); None is the method's default."""
     if method not in METHODS:
         raise RecipeError(f"unknown clustering method '{method}'; use {', '.join(METHODS)}")
-    if method in ("levenshtein", "phonetic"):
+    if method == "levenshtein" or method == "phonetic":
         return _nearest(con, relation_sql, column, method, check_radius(method, radius), min_cluster_size, limit)
     if not 1 <= ngram_size <= 10:
         raise RecipeError("n-gram size must be between 1 and 10")

@@ -1,6 +1,18 @@
 """Every recipe operation, registered in `OPERATIONS` (op name → OpSpec) by importing its module."""
 
-from pipelines.recipes.ops import cleaning, columns, combine, compute, convert, fill, nested, reshape, rows, sql
+from pipelines.recipes.ops import (
+    cleaning,
+    columns,
+    combine,
+    compute,
+    convert,
+    dateparts,
+    fill,
+    nested,
+    reshape,
+    rows,
+    sql,
+)
 from pipelines.recipes.ops.base import OPERATIONS, Check, OpConfig, OpSpec, StepContext
 
 __all__ = [
@@ -14,6 +26,7 @@ __all__ = [
     "combine",
     "compute",
     "convert",
+    "dateparts",
     "fill",
     "nested",
     "reshape",

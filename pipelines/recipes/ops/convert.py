@@ -17,10 +17,10 @@ from pipelines.recipes.ops.base import (
     StepContext,
     names,
     put_column,
-    put_expression,
+    put_expressions,
     register,
 )
-from pipelines.recipes.sqlkit import cast, col, lit, normalise_type, passthrough, select
+from pipelines.recipes.sqlkit import cast, col, lit, normalise_type, passthrough, select, template
 
 FRIENDLY = {
     "VARCHAR": "text",
@@ -120,20 +120,44 @@ register(
 
 class ParseDatesConfig(OpConfig):
     column: str
-    formats: list[str] = Field(min_length=1, description="tried in order, e.g. dd/mm/yyyy or %d/%m/%Y")
+    formats: list[str] = Field(
+        min_length=1, description="tried in order, e.g. dd/mm/yyyy, %d/%m/%Y, or excel (Excel serial numbers)"
+    )
     output: Literal["date", "timestamp"] = "date"
     output_column: str | None = Field(None, description="default: replace the column")
+    keep_unparsed: bool = Field(
+        True, description="keep the original text of values that are not dates in a column named <column>__unparsed"
+    )
 
     @field_validator("formats")
     @classmethod
     def _valid(cls, value: list[str]) -> list[str]:
         for fmt in value:
-            datefmt.to_strftime(fmt)
+            if not datefmt.is_excel(fmt):
+                datefmt.to_strftime(fmt)
         return value
 
     @property
     def target(self) -> str:
         return "DATE" if self.output == "date" else "TIMESTAMP"
+
+    @property
+    def unparsed_column(self) -> str:
+        return f"{self.output_column or self.column}__unparsed"
+
+
+def _one_format(ctx: StepContext, text: exp.Expr, fmt: str, target: str) -> exp.Expr:
+    if datefmt.is_excel(fmt):
+        return cast(template(ctx.dialect, _EXCEL[ctx.dialect], v=text), target)
+    return dialects.parse_datetime(ctx.dialect, text, datefmt.to_strftime(fmt), target)
+
+
+# Excel counts days from 1899-12-30; five digits cover 1927-2173, so a code or an age is never a date.
+_EXCEL = {
+    "duckdb": "CASE WHEN REGEXP_FULL_MATCH(__v, '[0-9]{5}') THEN DATE '1899-12-30' + CAST(__v AS INTEGER) END",
+    "postgres": "CASE WHEN __v ~ '^[0-9]{5}$' THEN DATE '1899-12-30' + CAST(__v AS INTEGER) END",
+    "bigquery": "CASE WHEN REGEXP_CONTAINS(__v, r'^[0-9]{5}$') THEN DATE_ADD(DATE '1899-12-30', INTERVAL CAST(__v AS INT64) DAY) END",
+}
 
 
 def _parse_expr(config: ParseDatesConfig, ctx: StepContext) -> exp.Expr:
@@ -147,10 +171,12 @@ def _parse_expr(config: ParseDatesConfig, ctx: StepContext) -> exp.Expr:
             hint="convert it to text first with a 'Cast types' step",
         )
     text = exp.Trim(this=col(config.column))
-    tries = [
-        dialects.parse_datetime(ctx.dialect, text.copy(), datefmt.to_strftime(f), config.target) for f in config.formats
-    ]
+    tries = [_one_format(ctx, text.copy(), f, config.target) for f in config.formats]
     return tries[0] if len(tries) == 1 else exp.Coalesce(this=tries[0], expressions=tries[1:])
+
+
+def _keeps_text(config: ParseDatesConfig, source_type: str) -> bool:
+    return config.keep_unparsed and kind_of(source_type) == "text"
 
 
 def _parse_output(columns: list[ColumnType], config: ParseDatesConfig, others: Others) -> list[ColumnType]:
@@ -159,27 +185,35 @@ def _parse_output(columns: list[ColumnType], config: ParseDatesConfig, others: O
         raise StepConfigError(
             f"dates can be parsed from text, but '{config.column}' is {type_name}", column=config.column
         )
-    return put_column(columns, config.output_column or config.column, config.target)
+    columns = put_column(columns, config.output_column or config.column, config.target)
+    return put_column(columns, config.unparsed_column, "VARCHAR") if _keeps_text(config, type_name) else columns
+
+
+def _failed(config: ParseDatesConfig, ctx: StepContext) -> exp.Expr:
+    """TRUE for a non-blank value that none of the formats reads."""
+    value = col(config.column)
+    blank = exp.EQ(this=exp.Trim(this=value.copy()), expression=lit(""))
+    return exp.and_(
+        exp.Not(this=exp.Is(this=value.copy(), expression=exp.Null())),
+        exp.Not(this=blank),
+        exp.Is(this=exp.paren(_parse_expr(config, ctx)), expression=exp.Null()),
+    )
 
 
 def _parse_sql(config: ParseDatesConfig, ctx: StepContext) -> exp.Query:
-    return select(
-        put_expression(ctx.columns, config.output_column or config.column, _parse_expr(config, ctx)), ctx.source
-    )
+    computed: dict[str, exp.Expr] = {config.output_column or config.column: _parse_expr(config, ctx)}
+    if _keeps_text(config, ctx.type_of(config.column)):
+        # The original text stays visible beside the dates instead of silently becoming empty.
+        computed[config.unparsed_column] = exp.Case(ifs=[exp.If(this=_failed(config, ctx), true=col(config.column))])
+    return select(put_expressions(ctx.columns, computed), ctx.source)
 
 
 def _parse_checks(config: ParseDatesConfig, ctx: StepContext) -> list[Check]:
     if kind_of(ctx.type_of(config.column)) != "text":
         return []
-    value = col(config.column)
-    blank = exp.EQ(this=exp.Trim(this=value.copy()), expression=lit(""))
-    failed = exp.and_(
-        exp.Not(this=exp.Is(this=value.copy(), expression=exp.Null())),
-        exp.Not(this=blank),
-        exp.Is(this=_parse_expr(config, ctx), expression=exp.Null()),
-    )
-    what = f"did not match {names([repr(f) for f in config.formats])} and became empty"
-    return [Check(config.column, value, failed, False, what)]
+    kept = f"; the original text is kept in {config.unparsed_column}" if config.keep_unparsed else " and became empty"
+    what = f"did not match {names([repr(f) for f in config.formats])}{kept}"
+    return [Check(config.column, col(config.column), _failed(config, ctx), False, what)]
 
 
 def _describe_parse(c: ParseDatesConfig) -> str:

@@ -154,6 +154,54 @@ CASES: list[OpCase] = [
         lambda r: _eq(by_id(r, "visit_at")[:3], [datetime(2024, 2, 1), None, datetime(2024, 2, 3)]),
     ),
     OpCase(
+        "parse_dates_keeps_unparsed",
+        [step("parse_dates", column="visit", formats=["dd/mm/yyyy"], output_column="visit_date")],
+        lambda r: _eq(
+            (by_id(r, "visit_date"), by_id(r, "visit_date__unparsed")),
+            ([date(2024, 2, 1), None, date(2024, 2, 3), None, None], [None, "2024-02-03", None, "not a date", None]),
+        ),
+    ),
+    OpCase(
+        "parse_dates_drops_unparsed",
+        [step("parse_dates", column="visit", formats=["dd/mm/yyyy"], keep_unparsed=False)],
+        lambda r: _eq((by_id(r, "visit")[3], "visit__unparsed" in r[0]), (None, False)),
+    ),
+    OpCase(
+        "date_part_numbers",
+        [
+            step("date_part", column="submitted", part="weekday"),
+            step("date_part", column="submitted", part="week", output_column="week"),
+            step("date_part", column="submitted", part="quarter", output_column="q"),
+        ],
+        lambda r: _eq(
+            (by_id(r, "submitted_weekday"), by_id(r, "week"), by_id(r, "q")),
+            ([4, 6, 7, 1, None], [5, 5, 5, 6, None], [1, 1, 1, 1, None]),
+        ),
+    ),
+    OpCase(
+        "date_part_names",
+        [
+            step("date_part", column="submitted", part="day_name", output_column="day"),
+            step("date_part", column="submitted", part="month_name", output_column="month"),
+        ],
+        lambda r: _eq(
+            (by_id(r, "day"), by_id(r, "month")[0]), (["Thursday", "Saturday", "Sunday", "Monday", None], "February")
+        ),
+    ),
+    OpCase(
+        "date_part_of_parsed_text",
+        [
+            step("parse_dates", column="visit", formats=["dd/mm/yyyy", "yyyy-mm-dd"]),
+            step("date_part", column="visit", part="year", output_column="year"),
+            step("date_part", column="visit", part="month", output_column="month"),
+            step("date_part", column="visit", part="day", output_column="day"),
+        ],
+        lambda r: _eq(
+            (by_id(r, "year"), by_id(r, "month"), by_id(r, "day")),
+            ([2024, 2024, 2024, None, None], [2, 2, 2, None, None], [1, 3, 3, None, None]),
+        ),
+    ),
+    OpCase(
         "cast_strict",
         [step("cast", columns=[{"column": "household", "type": "DOUBLE"}, {"column": "submitted", "type": "DATE"}])],
         lambda r: _eq((by_id(r, "household"), by_id(r, "submitted")[0]), ([4.0, 3.0, 3.0, 5.0, 0.0], date(2024, 2, 1))),
