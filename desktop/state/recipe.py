@@ -172,21 +172,46 @@ class RecipeModel:
         self.app.handle_error(err)
 
     # --- changes ---------------------------------------------------------------------------------
-    def _change(self, work: Callable[[Any, str, str], Json], keep_selection: bool = False) -> None:
-        """Run a change on the server; the recipe it returns replaces ours."""
+    def _change(
+        self,
+        work: Callable[[Any, str, str], Json],
+        keep_selection: bool = False,
+        then: Callable[[], None] | None = None,
+        failed: Callable[[BaseException], None] | None = None,
+    ) -> None:
+        """Run a change on the server; the recipe it returns replaces ours. `failed` takes a refusal instead
+        of the banner (a step dialog shows it next to the field and stays open)."""
         if self.recipe is None:
             return
         client, slug = self._scope()
         rid, selected = self.recipe["id"], self.selected if keep_selection else None
-        self.app.submit(lambda: work(client, rid, slug), lambda r: self._set(r, selected))
 
-    def add_step(self, op: str, config: Json) -> None:
+        def done(recipe: Json) -> None:
+            self._set(recipe, selected)
+            if then:
+                then()
+
+        self.app.submit(lambda: work(client, rid, slug), done, failed)
+
+    def add_step(
+        self,
+        op: str,
+        config: Json,
+        then: Callable[[], None] | None = None,
+        failed: Callable[[BaseException], None] | None = None,
+    ) -> None:
         """Add after the selected step (or at the end), and preview after it."""
         position = self.selected if self.selected is not None and self.selected < len(self.steps) else None
-        self._change(lambda c, rid, org: c.add_step(rid, op, config, position, org=org))
+        self._change(lambda c, rid, org: c.add_step(rid, op, config, position, org=org), False, then, failed)
 
-    def update_step(self, step_id: str, config: Json) -> None:
-        self._change(lambda c, rid, org: c.update_step(rid, step_id, config=config, org=org), True)
+    def update_step(
+        self,
+        step_id: str,
+        config: Json,
+        then: Callable[[], None] | None = None,
+        failed: Callable[[BaseException], None] | None = None,
+    ) -> None:
+        self._change(lambda c, rid, org: c.update_step(rid, step_id, config=config, org=org), True, then, failed)
 
     def set_enabled(self, step_id: str, enabled: bool) -> None:
         self._change(lambda c, rid, org: c.update_step(rid, step_id, enabled=enabled, org=org), True)

@@ -9,7 +9,6 @@ from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
-    QComboBox,
     QHBoxLayout,
     QInputDialog,
     QListWidget,
@@ -23,9 +22,12 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.state.recipe import FILTER_NOTE, ColumnAction, RecipeModel, cannot_change, column_actions
+from desktop.state.step_words import facet_filter_config
 from desktop.state.transform import TransformModel
-from desktop.ui.qt_recipe_dialogs import QtClusterDialog, QtFacetPanel, QtStepDialog
+from desktop.ui.qt_recipe_dialogs import QtClusterDialog, QtFacetPanel
 from desktop.ui.qt_recipe_tests import QtRecipeTestsDialog
+from desktop.ui.qt_step_controls import FormContext
+from desktop.ui.qt_step_dialog import QtAddStepDialog, QtStepDialog
 from desktop.ui.qt_theme import DANGER, label, set_kind
 
 Index = QModelIndex | QPersistentModelIndex
@@ -112,6 +114,8 @@ class QtRecipeEditor(QWidget):
         self.facet = QtFacetPanel(model)
         splitter.addWidget(self.facet)
         self.facet.setFixedWidth(210)
+        self.facet.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.facet.table.customContextMenuRequested.connect(self._facet_menu)
         splitter.setChildrenCollapsible(False)
         splitter.setSizes([240, 560, 210])
         splitter.setStretchFactor(1, 1)
@@ -144,12 +148,11 @@ class QtRecipeEditor(QWidget):
         step_actions = QHBoxLayout()
         for b in (self.edit_button, self.delete_button, self.up_button, self.down_button):
             step_actions.addWidget(b)
-        self.operation_picker = QComboBox()
         self.add_button = QPushButton("Add step…")
-        self.add_button.clicked.connect(lambda: self.open_step(self.operation_picker.currentData(), {}))
+        self.add_button.setToolTip("Choose a step from the list, grouped by what it does")
+        self.add_button.clicked.connect(self.choose_step)
         add = QHBoxLayout()
-        add.addWidget(self.operation_picker, 1)
-        add.addWidget(self.add_button)
+        add.addWidget(self.add_button, 1)
         panel = QWidget()
         panel.setMaximumWidth(300)
         panel.setMinimumWidth(200)
@@ -217,6 +220,11 @@ class QtRecipeEditor(QWidget):
         clear = QPushButton("Clear filters")
         clear.clicked.connect(lambda: self.model.clear_filter())
         self.chips.addWidget(clear)
+        self.make_step_button = QPushButton("Make this a step…")
+        self.make_step_button.setToolTip("Keep only these rows in the recipe (a “Keep facet selection” step)")
+        self.make_step_button.setEnabled(self.model.can_edit)
+        self.make_step_button.clicked.connect(self.keep_selection)
+        self.chips.addWidget(self.make_step_button)
         self.chips.addStretch(1)
 
     # --- rendering --------------------------------------------------------------------------------
@@ -227,12 +235,11 @@ class QtRecipeEditor(QWidget):
         target = f"model {recipe.get('model_name')}" if recipe.get("model_name") else ""
         self.subtitle.setText(f"On {model.input_text()} → {target} · {state}")
         self._fill_steps()
-        self._fill_operation_picker()
         can, run = model.can_edit, self.transform.can_run and not model.ejected
         tip = "" if can else ("This recipe was ejected to SQL." if model.ejected else cannot_change(model.app.role))
         self.undo_button.setEnabled(can and bool(recipe.get("can_undo")))
         self.redo_button.setEnabled(can and bool(recipe.get("can_redo")))
-        for b in (self.save_button, self.add_button, self.eject_button, self.operation_picker, self.docs_button):
+        for b in (self.save_button, self.add_button, self.eject_button, self.docs_button):
             b.setEnabled(can)
             b.setToolTip(tip or b.toolTip())
         for b in (self.run_button, self.test_button):
@@ -263,13 +270,6 @@ class QtRecipeEditor(QWidget):
         selected = len(self.model.steps) if self.model.selected is None else self.model.selected
         self.steps.setCurrentRow(selected)
         self.steps.blockSignals(False)
-
-    def _fill_operation_picker(self) -> None:
-        if self.operation_picker.count() == len(self.transform.operations):
-            return
-        self.operation_picker.clear()
-        for op in sorted(self.transform.operations, key=lambda o: o["name"]):
-            self.operation_picker.addItem(op["name"], op["op"])
 
     def _step_buttons(self) -> None:
         row, count = self.steps.currentRow(), len(self.model.steps)
@@ -309,11 +309,46 @@ class QtRecipeEditor(QWidget):
             step = self.model.steps[row - 1]
             self.open_step(step["op"], step["config"], step["id"])
 
+    def choose_step(self) -> None:
+        """The Add-step list; the chosen step opens its form (or the cluster dialog)."""
+        picker = QtAddStepDialog(self.window(), self.transform.operations)
+        picker.chosen.connect(lambda op: self.open_step(op, {}))
+        self.dialog = picker
+        picker.open()
+
     def open_step(self, op: str | None, config: dict[str, Any], step_id: str | None = None) -> None:
+        if op == "clusters":
+            self.cluster_column()
+            return
         operation = self.transform.operation(op or "")
-        if operation is not None:
-            self.dialog = QtStepDialog(self.window(), self.model, operation, config, step_id)
+        if operation is None:
+            return
+        if op == "facet_filter" and not config and self.model.filters:
+            config = facet_filter_config(self.model.filters)
+        self.dialog = QtStepDialog(self.window(), self.model, operation, config, step_id, self.form_context())
+        self.dialog.open()
+
+    def form_context(self) -> FormContext:
+        """The columns (with types) a step form picks from, and the tables a join or append may read."""
+        columns = [(c["name"], str(c.get("type", ""))) for c in (self.model.preview or {}).get("columns", [])]
+        tables = [(f"{s}.{t}", {"kind": "table", "schema": s, "table": t}) for s, t in self.transform.tables]
+        own = (self.model.recipe or {}).get("model_name")
+        models = [(f"cleaned table {m['name']}", {"kind": "model", "model": m["name"]}) for m in self.transform.models]
+        return FormContext(columns, tables + [m for m in models if m[1]["model"] != own])
+
+    def cluster_column(self) -> None:
+        """Cluster and merge from the Add-step list: ask which column first."""
+        columns = self.model.columns
+        if not columns:
+            return
+        column, ok = QInputDialog.getItem(self, "Cluster and merge", "Which column?", columns, 0, False)
+        if ok and column:
+            self.dialog = QtClusterDialog(self.window(), self.model, column)
             self.dialog.open()
+
+    def keep_selection(self) -> None:
+        """Make the facet selections a "Keep facet selection" step, the form pre-filled."""
+        self.open_step("facet_filter", facet_filter_config(self.model.filters) if self.model.filters else {})
 
     def open_docs(self) -> None:
         if self.model.recipe is not None:
@@ -332,6 +367,17 @@ class QtRecipeEditor(QWidget):
             needs_edit = action.op not in ("facet", "range_facet", "clusters")
             entry.setEnabled(self.model.can_edit or not needs_edit)
         return menu
+
+    def facet_menu(self) -> QMenu:
+        """Right-click on the facet: turn the ticked values into a step."""
+        menu = QMenu(self)
+        entry = menu.addAction("Make this a step (keep the ticked values)…")
+        entry.setEnabled(self.model.can_edit and bool(self.model.filters))
+        entry.triggered.connect(self.keep_selection)
+        return menu
+
+    def _facet_menu(self, point: QPoint) -> None:
+        self.facet_menu().popup(self.facet.table.viewport().mapToGlobal(point))
 
     def _header_menu(self, point: QPoint) -> None:
         section = self.grid.horizontalHeader().logicalIndexAt(point)

@@ -1,4 +1,4 @@
-"""Recipe dialogs and panels: a step form generated from the op's schema, cluster and merge, facets."""
+"""Recipe dialogs and panels: cluster and merge, facets (the step dialog lives in qt_step_dialog)."""
 
 from __future__ import annotations
 
@@ -8,116 +8,23 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
-    QCheckBox,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
-    QPlainTextEdit,
     QPushButton,
-    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from desktop.state.banner import Level
 from desktop.state.recipe import FILTER_NOTE, RecipeModel
-from desktop.state.step_form import StepField, build_config, fields_of, from_text, to_text
 from desktop.ui.qt_dialogs import QtFormDialog
 from desktop.ui.qt_theme import label
 
 Json = dict[str, Any]
-
-
-class QtStepDialog(QtFormDialog):
-    """Add or edit one step: a form row per config field; column fields pick from the current columns."""
-
-    def __init__(
-        self, parent: QWidget, model: RecipeModel, operation: Json, config: Json, step_id: str | None = None
-    ) -> None:
-        verb = "Save step" if step_id else "Add step"
-        super().__init__(parent, operation["name"], "", verb)
-        self.model, self.op, self.step_id = model, operation["op"], step_id
-        self.fields = fields_of(operation["config_schema"])
-        self.inputs: dict[str, QWidget] = {}
-        for f in self.fields:
-            widget = self._input(f, config.get(f.key, f.default))
-            widget.setToolTip(f.description)
-            self.inputs[f.key] = widget
-            self.form.addRow(f.title + (" *" if f.required else ""), widget)
-
-    def _input(self, f: StepField, value: Any) -> QWidget:
-        columns = self.model.columns
-        if f.kind in ("column", "choice"):
-            box = QComboBox()
-            box.setEditable(f.kind == "column")
-            if f.nullable or not f.required:
-                box.addItem("")
-            box.addItems([str(o) for o in (f.options if f.kind == "choice" else columns)])
-            box.setCurrentText("" if value is None else str(value))
-            return box
-        if f.kind == "columns":
-            chooser = QListWidget()
-            chooser.setMaximumHeight(120)
-            for c in columns:
-                item = QListWidgetItem(c)
-                item.setCheckState(Qt.CheckState.Checked if c in (value or []) else Qt.CheckState.Unchecked)
-                chooser.addItem(item)
-            return chooser
-        if f.kind == "boolean":
-            check = QCheckBox(f.description)
-            check.setChecked(bool(value))
-            return check
-        if f.kind == "integer" and value is not None:
-            spin = QSpinBox()
-            spin.setRange(-1_000_000, 1_000_000)
-            spin.setValue(int(value))
-            return spin
-        if f.kind in ("list", "json"):
-            text = QPlainTextEdit(to_text(f, value))
-            text.setMaximumHeight(90)
-            text.setPlaceholderText("one per line" if f.kind == "list" else "JSON")
-            return text
-        edit = QLineEdit(to_text(f, value))
-        edit.setPlaceholderText(f.description)
-        return edit
-
-    def values(self) -> Json:
-        """The config typed into the form (ValueError names a field that is wrong or missing)."""
-        raw: Json = {}
-        for f in self.fields:
-            w = self.inputs[f.key]
-            if isinstance(w, QComboBox):
-                raw[f.key] = w.currentText() or None
-            elif isinstance(w, QListWidget):
-                items = [w.item(i) for i in range(w.count())]
-                raw[f.key] = [i.text() for i in items if i.checkState() == Qt.CheckState.Checked]
-            elif isinstance(w, QCheckBox):
-                raw[f.key] = w.isChecked()
-            elif isinstance(w, QSpinBox):
-                raw[f.key] = w.value()
-            elif isinstance(w, QPlainTextEdit):
-                raw[f.key] = from_text(f, w.toPlainText())
-            elif isinstance(w, QLineEdit):
-                raw[f.key] = from_text(f, w.text())
-        return build_config(self.fields, raw)
-
-    def submit(self) -> None:
-        try:
-            config = self.values()
-        except ValueError as err:
-            self.model.app.banner.show(str(err), Level.error)
-            return
-        if self.step_id:
-            self.model.update_step(self.step_id, config)
-        else:
-            self.model.add_step(self.op, config)
-        self.accept()
 
 
 class QtClusterDialog(QtFormDialog):

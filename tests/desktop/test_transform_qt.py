@@ -15,9 +15,10 @@ from desktop.state.credentials import FileCredentialStore
 from desktop.state.prefs import Preferences
 from desktop.state.server import ServerTarget
 from desktop.state.session import AppState, Screen
-from desktop.ui.qt_recipe_dialogs import QtClusterDialog, QtStepDialog
+from desktop.ui.qt_recipe_dialogs import QtClusterDialog
 from desktop.ui.qt_recipe_tests import QtRecipeTestsDialog
 from desktop.ui.qt_runner import QtRunner
+from desktop.ui.qt_step_dialog import QtAddStepDialog, QtStepDialog
 from desktop.ui.qt_transform import QtNewRecipeDialog, QtTransformPage
 from tests.desktop.conftest import ADMIN, PASSWORD
 from tests.desktop.transform_helpers import load_csv
@@ -75,16 +76,19 @@ def test_palette_step_updates_the_preview_undo_and_cluster_merge(qtbot: QtBot, p
     editor = page.recipe_editor
     assert editor.table_model.rowCount() == 5 and "5 rows" in editor.summary.text()
     city = page.recipe.columns.index("city")
-    editor.operation_picker.setCurrentIndex(editor.operation_picker.findData("change_case"))
     click(qtbot, editor.add_button)
+    picker = editor.dialog
+    assert isinstance(picker, QtAddStepDialog)
+    qtbot.keyClicks(picker.search, "change case")
+    qtbot.keyClick(picker.search, Qt.Key.Key_Return)
     dialog = editor.dialog
     assert isinstance(dialog, QtStepDialog)
-    columns = dialog.inputs["columns"]
+    columns = dialog.inputs["columns"].list  # type: ignore[attr-defined]
     assert isinstance(columns, QListWidget)
-    next(columns.item(i) for i in range(columns.count()) if columns.item(i).text() == "city").setCheckState(
-        Qt.CheckState.Checked
-    )
-    dialog.inputs["case"].setCurrentText("upper")  # type: ignore[attr-defined]
+    city_item = next(columns.item(i) for i in range(columns.count()) if columns.item(i).text().startswith("city"))
+    city_item.setCheckState(Qt.CheckState.Checked)
+    case = dialog.inputs["case"].box  # type: ignore[attr-defined]
+    case.setCurrentIndex(case.findData("upper"))
     click(qtbot, dialog.ok_button)
     qtbot.waitUntil(lambda: editor.steps.count() == 2, timeout=WAIT)
     qtbot.waitUntil(lambda: editor.table_model.index(1, city).data() == "BENGALURU", timeout=WAIT)
@@ -114,7 +118,6 @@ def test_palette_step_updates_the_preview_undo_and_cluster_merge(qtbot: QtBot, p
 
     drop = next(a for a in editor.column_menu("city").actions() if a.text() == "Drop column")
     drop.trigger()
-    editor.operation_picker.setCurrentIndex(editor.operation_picker.findData("trim"))
     qtbot.waitUntil(lambda: editor.steps.count() == 4, timeout=WAIT)
     page.recipe.add_step("trim", {"columns": ["city"]})
     qtbot.waitUntil(lambda: editor.steps.count() == 5, timeout=WAIT)

@@ -11,7 +11,6 @@ from desktop.state.recipe import RecipeModel, column_actions
 from desktop.state.recipe_tests import make_test
 from desktop.state.session import AppState
 from desktop.state.sql_model import SqlModelState
-from desktop.state.step_form import build_config, fields_of, from_text
 from desktop.state.transform import TransformModel, node_rows
 from tests.desktop.conftest import ADMIN, PASSWORD
 from tests.desktop.transform_helpers import CSV, load_csv
@@ -154,31 +153,6 @@ def test_sql_model_create_edit_and_a_failed_run_names_the_model_and_line(signed_
     notice = signed_in.banner.notice
     assert notice and notice.level == Level.error and "city_counts" in notice.text and "line" in notice.text
     assert [r[1] for r in node_rows(transform.job) if r[0] == "city_counts"] == ["Failed"]
-
-
-def test_step_form_from_an_operation_schema() -> None:
-    schema = {
-        "properties": {
-            "columns": {"type": "array", "items": {"type": "string"}, "title": "Columns"},
-            "case": {"enum": ["upper", "lower"], "type": "string", "title": "Case"},
-            "formats": {"type": "array", "items": {"type": "string"}},
-            "output_column": {"anyOf": [{"type": "string"}, {"type": "null"}], "default": None},
-            "count": {"type": "integer", "default": 2},
-        },
-        "required": ["columns", "case"],
-    }
-    fields = {f.key: f for f in fields_of(schema)}
-    assert [fields[k].kind for k in fields] == ["columns", "choice", "list", "text", "integer"]
-    assert fields["output_column"].nullable and fields["case"].options == ["upper", "lower"]
-    assert from_text(fields["formats"], "dd/mm/yyyy, yyyy-mm-dd") == ["dd/mm/yyyy", "yyyy-mm-dd"]
-    with pytest.raises(ValueError, match="Count"):
-        from_text(fields["count"], "two")
-    with pytest.raises(ValueError, match="Case is required"):
-        build_config(list(fields.values()), {"columns": ["city"]})
-    assert build_config(list(fields.values()), {"columns": ["city"], "case": "upper", "count": None}) == {
-        "columns": ["city"],
-        "case": "upper",
-    }
 
 
 def test_column_tests_saved_with_the_recipe_report_warn_and_fail_per_test(signed_in: AppState, tmp_path: Path) -> None:
