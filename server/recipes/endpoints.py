@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
@@ -163,13 +163,39 @@ def clusters(
     column: str,
     ctx: PreviewT,
     service: ServiceDep,
-    method: str = "fingerprint",
+    method: Annotated[
+        Literal["fingerprint", "ngram", "levenshtein", "phonetic"],
+        Query(description="fingerprint, ngram (key collision); levenshtein (small typos), phonetic (sounds alike)"),
+    ] = "fingerprint",
     ngram_size: Annotated[int, Query(ge=1, le=10)] = 2,
+    radius: Annotated[
+        int | None,
+        Query(ge=0, le=3, description="letters of difference: levenshtein 1-3 (default 1), phonetic 0-2 (default 0)"),
+    ] = None,
     upto: Upto = None,
 ) -> Page[schemas.ClusterOut]:
-    found = service.clusters(ctx, recipe_id, column, method, upto, ngram_size)
+    found = service.clusters(ctx, recipe_id, column, method, upto, ngram_size, radius)
     items = [schemas.ClusterOut(**{**plain(dataclasses.asdict(c)), "rows": c.rows}) for c in found]
     return Page(items=items, total=len(items))
+
+
+@router.get("/{recipe_id}/date-formats", operation_id="recipes-date_formats")
+def date_formats(
+    recipe_id: str, column: str, ctx: PreviewT, service: ServiceDep, upto: Upto = None
+) -> schemas.DateFormatsOut:
+    """The common date formats the column's text is written in, with counts and examples of each."""
+    from pipelines.recipes.datefmt import AMBIGUOUS
+
+    found, unread_rows, unread_values = service.date_formats(ctx, recipe_id, column, upto)
+    formats = [schemas.DetectedFormatOut(**dataclasses.asdict(f)) for f in found]
+    both = {"dd/mm/yyyy", "mm/dd/yyyy"} <= {f.format for f in found}
+    return schemas.DateFormatsOut(
+        column=column,
+        formats=formats,
+        unread_rows=unread_rows,
+        unread_values=unread_values,
+        ambiguous=AMBIGUOUS if both else "",
+    )
 
 
 @router.post("/{recipe_id}/clusters/accept", operation_id="recipes-accept_clusters")

@@ -128,6 +128,23 @@ class ClusterOut(BaseModel):
     rows: int
 
 
+class DetectedFormatOut(BaseModel):
+    format: str = Field(description="as typed in Parse dates, e.g. dd/mm/yyyy, or excel for Excel serial numbers")
+    example: str = Field(description="31 December 2024 written in this format")
+    rows: int = Field(description="rows whose value this format reads")
+    values: int = Field(description="distinct values it reads")
+    only: int = Field(description="distinct values no other format reads")
+    samples: list[tuple[str, str]] = Field(description="[text as found, the date it becomes (ISO)] pairs")
+
+
+class DateFormatsOut(BaseModel):
+    column: str
+    formats: list[DetectedFormatOut]
+    unread_rows: int = Field(description="rows with a non-blank value no common format reads")
+    unread_values: int
+    ambiguous: str = Field(description="why dd/mm and mm/dd can both read a value, shown when both are found")
+
+
 class SavedModel(BaseModel):
     name: str
     path: str = Field(description="relative to the org's dbt project")

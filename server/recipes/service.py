@@ -356,10 +356,26 @@ class RecipeService:
         return text_facet(con, rel, column, limit=limit, filters=chosen)
 
     def clusters(
-        self, ctx: OrgContext, recipe_id: str, column: str, method: str, upto: int | None, ngram_size: int
+        self,
+        ctx: OrgContext,
+        recipe_id: str,
+        column: str,
+        method: str,
+        upto: int | None,
+        ngram_size: int,
+        radius: int | None = None,
     ) -> Any:
         con, rel = self._relation(ctx, self.get(ctx, recipe_id), upto)
-        return cluster_column(con, rel, column, method=method, ngram_size=ngram_size)  # type: ignore[arg-type]
+        return cluster_column(con, rel, column, method=method, ngram_size=ngram_size, radius=radius)  # type: ignore[arg-type]
+
+    def date_formats(self, ctx: OrgContext, recipe_id: str, column: str, upto: int | None) -> Any:
+        """Which common date formats the text of `column` is written in (on its most frequent values)."""
+        from pipelines.recipes.datefmt import detect_formats
+
+        con, rel = self._relation(ctx, self.get(ctx, recipe_id), upto)
+        if column not in {c.name for c in describe_relation(con, rel)}:
+            raise InvalidStep(f"There is no column {column} at this step.")
+        return detect_formats(con, rel, quote_ident(column))
 
     def accept_clusters(
         self, ctx: OrgContext, recipe_id: str, column: str, merges: list[tuple[list[Any], Any]]
