@@ -14,6 +14,7 @@ from server.core.bounded import BoundedCache
 from server.core.config import Settings
 from server.core.db import make_engine, make_session_factory, migrate
 from server.core.errors import install_error_handlers
+from server.core.redact import redactor
 from server.core.security import SecretBox
 from server.core.storage import OrgStorage
 from server.jobs.runner import JobRunner
@@ -32,7 +33,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool | None 
         migrate(engine)
     session_factory = make_session_factory(engine)
     storage = OrgStorage(settings)
-    jobs = JobRunner(session_factory)
+    jobs = JobRunner(session_factory, redact=redactor(settings.mode, settings.home))
     jobs.recover()
 
     @asynccontextmanager

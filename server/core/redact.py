@@ -8,6 +8,7 @@ there they help the only user find their files.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 PLACEHOLDER = "<data folder>"
 
@@ -32,3 +33,15 @@ class Redactor:
 
     def __call__(self, text: str) -> str:
         return redact_paths(text, self.home) if self.home is not None and text else text
+
+    def deep(self, value: Any) -> Any:
+        """Every string inside lists and dicts redacted (a job's per-node results)."""
+        if self.home is None:
+            return value
+        if isinstance(value, str):
+            return self(value)
+        if isinstance(value, list):
+            return [self.deep(v) for v in value]
+        if isinstance(value, dict):
+            return {k: self.deep(v) for k, v in value.items()}
+        return value

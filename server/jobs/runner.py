@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from pipelines.errors import Cancelled, PipelineError
 from server.core.db import session_scope
+from server.core.redact import Redactor
 from server.jobs.repository import ACTIVE
 from server.models import Job
 from server.models.base import utcnow
@@ -55,16 +56,22 @@ class JobContext:
 
     def log(self, line: str) -> None:
         with self.log_path.open("a", encoding="utf-8") as fh:
-            fh.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {line}\n")
+            fh.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {self._runner.redact(line)}\n")
 
 
 JobFn = Callable[[JobContext], dict[str, Any]]
 
 
 class JobRunner:
-    def __init__(self, session_factory: sessionmaker[Session], max_workers: int = 2) -> None:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        max_workers: int = 2,
+        redact: Redactor | None = None,
+    ) -> None:
         self.session_factory = session_factory
         self.max_workers = max_workers
+        self.redact = redact or Redactor(None)  # a hosted server keeps its folders out of what users read
         self._pool: ThreadPoolExecutor | None = None
         self._contexts: dict[str, JobContext] = {}
         self._lock = threading.Lock()
@@ -157,6 +164,9 @@ class JobRunner:
     def _finish(self, job_id: str, **values: Any) -> None:
         if values.get("status") in ("succeeded", "failed", "cancelled"):
             values["finished_at"] = utcnow()
+        for key in ("error", "error_hint", "result"):
+            if key in values:
+                values[key] = self.redact.deep(values[key])
         with session_scope(self.session_factory) as session:
             job = session.get(Job, job_id)
             if job is not None:

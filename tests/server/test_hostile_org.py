@@ -207,6 +207,16 @@ def test_a_hosted_server_shows_no_server_path(hosted_api: Api) -> None:
         "/api/v1/warehouse/query", json={"sql": f"SELECT * FROM read_text('{home}/app.db')"}, headers=alpha.headers()
     )
     assert r.status_code == 400 and str(home) not in r.text
+    api.client.post(
+        "/api/v1/sources",
+        json={"name": "Gone", "type": "csv", "config": {"path": f"{home}/orgs/x.csv"}},
+        headers=alpha.headers(),
+    )
+    job = _run_model(api, alpha, "reads_a_path", f"select * from read_csv('{home}/orgs/{alpha.org_slug}/x.csv')")
+    assert job["status"] == "failed"
+    assert str(home) not in str(job), job
+    log = api.client.get(f"/api/v1/jobs/{job['id']}/log", headers=alpha.headers())
+    assert log.status_code == 200 and "reads_a_path" in log.text and str(home) not in log.text
 
 
 def test_per_org_caches_stay_bounded(tmp_path: Path) -> None:
