@@ -56,9 +56,9 @@ def fill(editor: Editor, key: str, qtbot: QtBot) -> None:
     elif isinstance(editor, MappingEdit):
         if not editor.rows:
             qtbot.mouseClick(editor.add_button, Qt.MouseButton.LeftButton)
-        _row, name, value = editor.rows[0]
-        fill(name, "name", qtbot)
-        fill(value, "renamed", qtbot)
+        _row, name_editor, value_editor = editor.rows[0]
+        fill(name_editor, "name", qtbot)
+        fill(value_editor, "renamed", qtbot)
     else:
         fill_leaf(editor, key, qtbot)
 
@@ -107,6 +107,25 @@ def test_every_operation_form_builds_a_config_the_engine_accepts(qtbot: QtBot, o
     assert not errors, (op, errors)
     spec.parse(config)  # what the server runs on POST /recipes/{id}/steps
     assert dialog.values() == config
+    again = QtStepDialog(None, NoModel(), operation, config, "step-1", CTX)  # type: ignore[arg-type]
+    qtbot.addWidget(again)
+    assert again.values() == config and again.ok_button.text() == "Save step"  # editing shows what was saved
+
+
+@pytest.mark.parametrize("op", sorted(OPERATIONS))
+def test_every_step_dialog_fits_the_screen_with_its_buttons_visible(qtbot: QtBot, op: str) -> None:
+    spec = OPERATIONS[op]
+    operation = {"op": op, "name": spec.name, "config_schema": spec.config_schema()}
+    dialog = QtStepDialog(None, NoModel(), operation, {}, None, CTX)  # type: ignore[arg-type]
+    qtbot.addWidget(dialog)
+    dialog.show()
+    screen = dialog.screen().availableGeometry()
+    assert dialog.width() <= screen.width() and dialog.height() <= screen.height()
+    for button in (dialog.ok_button, dialog.cancel_button):
+        corner = button.mapTo(dialog, button.rect().bottomRight())
+        assert button.isVisible() and dialog.rect().contains(corner), (op, button.text())
+    for picker in dialog.form.findChildren(ColumnsPicker):
+        assert picker.list.height() >= 150
 
 
 def open_where(qtbot: QtBot, config: dict[str, Any] | None = None) -> QtStepDialog:
@@ -131,9 +150,9 @@ def test_value_fields_follow_the_type_of_the_chosen_column(qtbot: QtBot) -> None
     pick(row.holders["column"].editor.box, "income")  # type: ignore[attr-defined]
     assert isinstance(value.inner, QLineEdit) and value.inner.validator() is not None
     qtbot.keyClicks(value.inner, "12.5")
-    pick(row.holders["operator"].editor.box, "is_null")  # type: ignore[attr-defined]
+    pick(row.holders["operator"].editor.box, "is_null")
     assert not row.holders["value"].isVisibleTo(row)
-    pick(row.holders["operator"].editor.box, "in")  # type: ignore[attr-defined]
+    pick(row.holders["operator"].editor.box, "in")
     assert row.holders["value"].isVisibleTo(row) and isinstance(value.inner, QPlainTextEdit)
     assert value.value() == [12.5]  # kept across the switch to several values, typed as a number
 
