@@ -1,4 +1,4 @@
-"""Small desktop preferences kept in `<data dir>/desktop.json`: last server, emails and orgs used."""
+"""Small desktop preferences kept in `<data dir>/desktop.json`: last server, emails and orgs used, window place."""
 
 from __future__ import annotations
 
@@ -63,4 +63,17 @@ class Preferences:
         self._data["last_email"] = {**self._section("last_email"), server_key: email}
         if org_slug:
             self._data["last_org"] = {**self._section("last_org"), f"{server_key}|{email}": org_slug}
+        self._save()
+
+    @property
+    def window(self) -> dict[str, int] | None:
+        """The main window's last normal geometry and maximised state, as {x, y, width, height, maximised}."""
+        saved = self._section("window")
+        keys = ("x", "y", "width", "height", "maximised")
+        if not all(isinstance(saved.get(k), int) for k in keys):
+            return None
+        return {k: int(saved[k]) for k in keys}
+
+    def remember_window(self, x: int, y: int, width: int, height: int, maximised: bool) -> None:
+        self._data["window"] = {"x": x, "y": y, "width": width, "height": height, "maximised": int(maximised)}
         self._save()

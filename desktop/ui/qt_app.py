@@ -7,8 +7,9 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QEvent, QObject, QPointF, Qt, QTimer
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtWidgets import QAbstractSlider, QAbstractSpinBox, QApplication, QComboBox, QScrollBar, QWidget
 
 from desktop.ui.qt_theme import apply_theme
 
@@ -21,7 +22,55 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationDisplayName("Dalgo")
     app.setOrganizationName("Dalgo")
     apply_theme(app)
+    install_wheel_guard(app)
     return app
+
+
+GUARDED = (QComboBox, QAbstractSpinBox, QAbstractSlider)
+
+
+def _guarded(obj: QObject) -> bool:
+    return isinstance(obj, GUARDED) and not isinstance(obj, QScrollBar)
+
+
+class WheelGuard(QObject):
+    """App-wide: a combo, spin box or slider changes with the wheel only when it has focus; otherwise the page scrolls."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if not _guarded(watched):
+            return False
+        widget: QWidget = watched  # type: ignore[assignment]
+        if event.type() == QEvent.Type.Polish and widget.focusPolicy() == Qt.FocusPolicy.WheelFocus:
+            widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # a wheel over it must not give it focus
+        if event.type() != QEvent.Type.Wheel or widget.hasFocus():
+            return False
+        self._pass_to_page(widget, event)  # type: ignore[arg-type]
+        return True
+
+    @staticmethod
+    def _pass_to_page(widget: QWidget, event: QWheelEvent) -> None:
+        """Send the wheel to the nearest ancestor that is not a guarded control (e.g. a scroll area's viewport)."""
+        parent = widget.parentWidget()
+        while parent is not None and _guarded(parent):
+            parent = parent.parentWidget()
+        if parent is None:
+            return
+        pos = QPointF(widget.mapTo(parent, event.position().toPoint()))
+        forwarded = QWheelEvent(pos, event.globalPosition(), event.pixelDelta(), event.angleDelta(), event.buttons(),
+                                event.modifiers(), event.phase(), event.inverted())  # fmt: skip
+        QApplication.sendEvent(parent, forwarded)
+
+
+def install_wheel_guard(app: QApplication) -> None:
+    """Install the one WheelGuard on the application (idempotent), and fix controls already built."""
+    if app.findChild(WheelGuard, "WheelGuard") is not None:
+        return
+    guard = WheelGuard(app)
+    guard.setObjectName("WheelGuard")
+    app.installEventFilter(guard)
+    for widget in app.allWidgets():
+        if _guarded(widget) and widget.focusPolicy() == Qt.FocusPolicy.WheelFocus:
+            widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
 
 @contextmanager

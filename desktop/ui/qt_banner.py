@@ -1,23 +1,29 @@
-"""QtBanner: the one presenter of errors and notices, a strip at the top of the window."""
+"""QtBanner: the one presenter of errors and notices, a card floating over the top of the window."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QFrame, QGraphicsDropShadowEffect, QHBoxLayout, QLabel, QToolButton, QWidget
 
 from desktop.state.banner import Banner, Level, Notice
 from desktop.ui.qt_theme import BANNER, icon
 
 AUTO_HIDE_MS = {Level.success: 8000, Level.info: 12000}
+MAX_WIDTH, TOP = 640, 10
 
 
 class QtBanner(QFrame):
-    """Shows `banner.notice`; errors stay until dismissed or replaced, good news fades after a while."""
+    """Shows `banner.notice` over the page, never in a layout, so nothing under the mouse moves when it comes or goes.
 
-    def __init__(self, banner: Banner) -> None:
-        super().__init__()
+    Errors stay until dismissed or replaced; good news fades after a while.
+    """
+
+    def __init__(self, banner: Banner, host: QWidget) -> None:
+        super().__init__(host)
         self.setObjectName("Banner")
         self.banner = banner
+        self.host = host
         self.text = QLabel()
         self.text.setWordWrap(True)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -30,10 +36,28 @@ class QtBanner(QFrame):
         layout.setContentsMargins(16, 10, 10, 10)
         layout.addWidget(self.text, 1)
         layout.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
+        shadow = QGraphicsDropShadowEffect(self)
+        shadow.setBlurRadius(18)
+        shadow.setOffset(0, 3)
+        shadow.setColor(QColor(15, 23, 42, 60))
+        self.setGraphicsEffect(shadow)
         self._timer = QTimer(self, singleShot=True)
         self._timer.timeout.connect(banner.clear)
         banner.changed.connect(self._show)
+        host.installEventFilter(self)
         self.hide()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.host and event.type() == QEvent.Type.Resize and self.isVisible():
+            self.place()
+        return False
+
+    def place(self) -> None:
+        """Centre the card at the top of the host, as wide as the text needs and the window allows."""
+        width = min(MAX_WIDTH, max(200, self.host.width() - 32))
+        height = self.layout().heightForWidth(width) if self.layout().hasHeightForWidth() else self.sizeHint().height()
+        self.setGeometry((self.host.width() - width) // 2, TOP, width, max(height, self.minimumSizeHint().height()))
+        self.raise_()
 
     def _show(self, notice: Notice | None) -> None:
         self._timer.stop()
@@ -42,10 +66,11 @@ class QtBanner(QFrame):
             return
         bg, border, fg = BANNER[notice.level.value]
         self.setStyleSheet(
-            f"#Banner {{ background: {bg}; border-bottom: 1px solid {border}; }} QLabel {{ color: {fg}; }}"
+            f"#Banner {{ background: {bg}; border: 1px solid {border}; border-radius: 8px; }} QLabel {{ color: {fg}; }}"
         )
         self.setProperty("level", notice.level.value)
         self.text.setText(notice.text)
         self.show()
+        self.place()
         if notice.level in AUTO_HIDE_MS:
             self._timer.start(AUTO_HIDE_MS[notice.level])

@@ -5,18 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QFontDatabase
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
     QFileDialog,
     QFrame,
     QHBoxLayout,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -26,7 +24,7 @@ from desktop.state.banner import Level
 from desktop.state.sources import SourcesModel
 from desktop.state.spec_form import UPLOAD, build_config, fields_of, is_file_connector
 from desktop.state.transfer import Transfer, human_bytes
-from desktop.ui.qt_dialogs import QtFormDialog
+from desktop.ui.qt_dialogs import QtDialog, QtFormDialog
 from desktop.ui.qt_spec_form import QtSpecForm
 from desktop.ui.qt_theme import label, set_kind
 from desktop.ui.qt_transfer import QtTransferBar
@@ -66,18 +64,16 @@ class QtDropZone(QFrame):
         layout.addWidget(self.progress)
 
 
-class QtSourceDialog(QDialog):
+class QtSourceDialog(QtDialog):
     """Add a source (pick a connector, fill its form, drop its file) or edit one (its connector is fixed)."""
 
     def __init__(self, parent: QWidget | None, model: SourcesModel, source: Source | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(parent, "Edit source" if source else "Add a source", min_width=560)
         self.model, self.source = model, source
         self.upload: Upload | None = None
         self.transfer: Transfer | None = None
         self.form: QtSpecForm | None = None
         self.drop_zone: QtDropZone | None = None
-        self.setWindowTitle("Edit source" if source else "Add a source")
-        self.setMinimumSize(580, 640)
         self.setAcceptDrops(True)
         self.connector = QComboBox()
         for connector in model.connectors:
@@ -86,27 +82,16 @@ class QtSourceDialog(QDialog):
         self.name = QLineEdit(source.name if source else "")
         self.name.setPlaceholderText("e.g. Household survey 2024")
         self.about = label("", "Muted", wrap=True)
-        self.body = QVBoxLayout()
-        holder = QWidget()
-        holder.setObjectName("FormBody")
-        holder.setStyleSheet("#FormBody { background: white; }")
-        holder.setLayout(self.body)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(holder)
-        scroll.setStyleSheet("QScrollArea { background: white; }")
+        self.fields_box = QVBoxLayout()  # the picked connector's form, rebuilt when the connector changes
         self.ok_button = QPushButton("Save" if source else "Create source")
         set_kind(self.ok_button, "primary")
         self.ok_button.clicked.connect(self.submit)
         cancel = QPushButton("Cancel")
         cancel.clicked.connect(self.reject)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(cancel)
-        buttons.addWidget(self.ok_button)
-        top = QVBoxLayout(self)
-        top.setContentsMargins(24, 20, 24, 20)
+        self.buttons.addStretch(1)
+        self.buttons.addWidget(cancel)
+        self.buttons.addWidget(self.ok_button)
+        top = self.body
         top.setSpacing(10)
         top.addWidget(label(self.windowTitle(), "Section"))
         if source is None:
@@ -117,8 +102,8 @@ class QtSourceDialog(QDialog):
         top.addWidget(self.about)
         top.addWidget(label("Name", "Muted"))
         top.addWidget(self.name)
-        top.addWidget(scroll, 1)
-        top.addLayout(buttons)
+        top.addLayout(self.fields_box)
+        top.addStretch(1)
         if source is not None:
             self.connector.blockSignals(True)
             self.connector.setCurrentIndex(max(0, self.connector.findData(source.type)))
@@ -134,8 +119,8 @@ class QtSourceDialog(QDialog):
 
     def _connector_changed(self) -> None:
         """Rebuild the form for the picked connector."""
-        while self.body.count():
-            item = self.body.takeAt(0)
+        while self.fields_box.count():
+            item = self.fields_box.takeAt(0)
             if item is not None and (widget := item.widget()):
                 widget.setParent(None)  # gone at once, not only when the event loop gets to deleteLater
                 widget.deleteLater()
@@ -148,12 +133,11 @@ class QtSourceDialog(QDialog):
         self.drop_zone = None
         if is_file_connector(spec):
             self.drop_zone = QtDropZone(self.choose_file)
-            self.body.addWidget(label("File *", "Muted"))
-            self.body.addWidget(self.drop_zone)
+            self.fields_box.addWidget(label("File *", "Muted"))
+            self.fields_box.addWidget(self.drop_zone)
             self._show_file()
         self.form = QtSpecForm(fields_of(spec), self.source.config if self.source else None)
-        self.body.addWidget(self.form)
-        self.body.addStretch(1)
+        self.fields_box.addWidget(self.form)
 
     def _show_file(self) -> None:
         if self.drop_zone is None:
@@ -242,20 +226,22 @@ class QtDeleteSourceDialog(QtFormDialog):
         self.model.delete(self.source, then=self.accept)
 
 
-class QtLogDialog(QDialog):
+class QtLogDialog(QtDialog):
     """The log of one sync run, read-only, in a fixed-width font."""
 
     def __init__(self, parent: QWidget | None, title: str, text: str) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(title)
-        self.resize(760, 460)
+        super().__init__(parent, title, min_width=560)
         self.text = QPlainTextEdit(text)
         self.text.setReadOnly(True)
         self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.text.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         close = QPushButton("Close")
         close.clicked.connect(self.accept)
-        layout = QVBoxLayout(self)
-        layout.addWidget(label(title, "Section"))
-        layout.addWidget(self.text, 1)
-        layout.addWidget(close, 0, Qt.AlignmentFlag.AlignRight)
+        self.text.setMinimumHeight(160)
+        self.body.addWidget(label(title, "Section"))
+        self.body.addWidget(self.text, 1)
+        self.buttons.addStretch(1)
+        self.buttons.addWidget(close)
+
+    def sizeHint(self) -> QSize:
+        return QSize(760, 460)
