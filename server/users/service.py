@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from sqlalchemy.orm import Session
@@ -25,6 +26,22 @@ from server.users.errors import (
     RoleTooHigh,
 )
 from server.users.repository import UsersRepository
+
+_CODE = re.compile(r"^[A-Z0-9]{12}$")
+
+
+def normalise_invite_code(text: str) -> str:
+    """A code as read over the phone ('tqdw xc3h r2qm', 'TQDWXC3HR2QM') → its stored form 'TQDW-XC3H-R2QM'.
+
+    Text that cannot be a code is refused with what a code looks like, not with "already used".
+    """
+    letters = re.sub(r"[\s\-_.]", "", text).upper()
+    if not _CODE.match(letters):
+        raise InvalidInvitation(
+            "That is not an invitation code: a code has 12 letters and digits, like ABCD-EFGH-JKLM. "
+            "Check what you typed."
+        )
+    return "-".join(letters[i : i + 4] for i in range(0, 12, 4))
 
 
 class UserService:
@@ -76,6 +93,7 @@ class UserService:
 
     def accept(self, code: str, password: str, ip: str) -> tuple[TokenPair, Invitation]:
         """Join the org: creates the account when the email is new, else checks the existing password."""
+        code = normalise_invite_code(code)
         invitation = self.repo.invitation_by_code(code)
         if invitation is None or invitation.used_at is not None:
             raise InvalidInvitation(

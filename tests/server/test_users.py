@@ -32,6 +32,24 @@ def test_used_expired_or_wrong_codes_are_refused(api: Api) -> None:
     assert r.status_code == 400 and r.json()["error"] == "InvalidInvitation"
 
 
+def test_codes_read_over_the_phone_are_accepted_with_spaces_dashes_and_lower_case(api: Api) -> None:
+    root = api.setup()
+    for n, spell in enumerate(
+        (lambda c: c.lower().replace("-", " "), lambda c: c.replace("-", ""), lambda c: f"  {c.lower()} ")
+    ):
+        invitation = api.invite(root, f"phone{n}@example.org", "member")
+        typed = spell(invitation["code"])
+        r = api.client.post("/api/v1/invitations/accept", json={"code": typed, "password": STRONG})
+        assert r.status_code == 200, (typed, r.json())
+
+
+def test_a_mistyped_code_is_explained_not_called_used(api: Api) -> None:
+    api.setup()
+    r = api.client.post("/api/v1/invitations/accept", json={"code": "TQDW-XC3H-R2Q", "password": STRONG})
+    assert r.status_code == 400 and r.json()["error"] == "InvalidInvitation"
+    assert "12 letters and digits" in r.json()["detail"] and "already used" not in r.json()["detail"]
+
+
 def test_weak_password_on_accept_creates_nothing(api: Api) -> None:
     root = api.setup()
     invitation = api.invite(root, "new@example.org", "member")
