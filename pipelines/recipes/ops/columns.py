@@ -137,7 +137,7 @@ class ArithmeticConfig(OpConfig):
     operator: Literal["add", "sub", "mul", "div"]
     operands: list[Operand] = Field(min_length=2)
     output_column: str = Field(min_length=1)
-    nulls_as_zero: bool = Field(True, description="add/sub: an empty operand counts as 0 (dbt_utils.safe_add)")
+    nulls_as_zero: bool = Field(True, description="when adding or subtracting, an empty cell counts as 0")
 
     @model_validator(mode="after")
     def _two_for_div(self) -> ArithmeticConfig:

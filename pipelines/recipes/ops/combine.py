@@ -43,9 +43,13 @@ class JoinConfig(OpConfig):
     right: RecipeInput
     how: Literal["inner", "left", "full"] = "left"
     on: list[JoinKey] = Field(min_length=1)
-    columns: list[str] | None = Field(None, description="right columns to bring in; default all but the keys")
-    prefix: str | None = Field(None, description="added to a right column whose name is already taken")
-    cast_keys: bool = Field(False, description="compare keys as text when their types differ")
+    columns: list[str] | None = Field(
+        None,
+        title="Columns of the other table to bring in",
+        description="one per line; empty: all but the matching columns",
+    )
+    prefix: str | None = Field(None, description="put before a column of the other table whose name is already taken")
+    cast_keys: bool = Field(False, description="compare the matching columns as text when their types differ")
 
 
 def _right_name(config: JoinConfig) -> str:

@@ -165,9 +165,7 @@ register(
 
 class PivotConfig(OpConfig):
     column: str = Field(description="its values become columns")
-    values: list[Scalar] = Field(
-        min_length=1, description="the values to turn into columns (see discover_pivot_values)"
-    )
+    values: list[Scalar] = Field(min_length=1, description="the values to turn into columns, one per line")
     group_by: list[str] = Field(default_factory=list)
     value_column: str | None = Field(None, description="empty: count rows")
     function: Function = "sum"
