@@ -129,13 +129,21 @@ class TransformApiMixin:
         column: str,
         method: str = "fingerprint",
         *,
+        radius: int | None = None,
         upto: int | None = None,
         org: str | None = None,
     ) -> list[Json]:
         params: Json = {"column": column, "method": method}
+        if radius is not None:
+            params["radius"] = radius
         if upto is not None:
             params["upto"] = upto
         return list(self._call("GET", f"{API}/recipes/{recipe_id}/clusters", org=org, params=params)["items"])
+
+    def date_formats(self, recipe_id: str, column: str, *, upto: int | None = None, org: str | None = None) -> Json:
+        """The common date formats found in a text column: rows, examples, what nothing reads."""
+        params: Json = {"column": column} | ({"upto": upto} if upto is not None else {})
+        return dict(self._call("GET", f"{API}/recipes/{recipe_id}/date-formats", org=org, params=params))
 
     def accept_clusters(self, recipe_id: str, column: str, merges: list[Json], *, org: str | None = None) -> Json:
         """`merges`: [{"values": [...], "value": chosen}]; adds one merge step."""

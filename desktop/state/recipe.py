@@ -138,6 +138,12 @@ class RecipeModel:
         self.selected = selected if selected is None or selected <= len(recipe["steps"]) else None
         self.changed.emit()
         self.refresh_preview()
+        self._refresh_facet()
+
+    def _refresh_facet(self) -> None:
+        """An open facet counts again after every change, including an edit made from the facet itself."""
+        if self.facet:
+            self.load_facet(self.facet["column"], self.facet.get("kind", "text"))
 
     def select(self, number: int | None) -> None:
         """Preview after step `number` (0: the input as it is; None: after the last step)."""
@@ -332,7 +338,7 @@ class RecipeModel:
         if self.facet:  # its counts follow the other facets' selections
             self.load_facet(self.facet["column"], self.facet.get("kind", "text"))
 
-    def load_clusters(self, column: str, method: str = "fingerprint") -> None:
+    def load_clusters(self, column: str, method: str = "fingerprint", radius: int | None = None) -> None:
         client, slug = self._scope()
         rid, upto = self._rid(), self.selected
 
@@ -340,7 +346,13 @@ class RecipeModel:
             self.clusters, self.cluster_column = found, column
             self.clusters_changed.emit()
 
-        self.app.submit(lambda: client.clusters(rid, column, method, upto=upto, org=slug), done)
+        self.app.submit(lambda: client.clusters(rid, column, method, radius=radius, upto=upto, org=slug), done)
+
+    def load_date_formats(self, column: str, then: Callable[[Json], None]) -> None:
+        """Ask which common date formats `column` is written in (at the selected step)."""
+        client, slug = self._scope()
+        rid, upto = self._rid(), self.selected
+        self.app.submit(lambda: client.date_formats(rid, column, upto=upto, org=slug), then)
 
     def accept_clusters(self, merges: list[tuple[list[Any], Any]], then: Callable[[], None] | None = None) -> None:
         """Merge each cluster's values into its chosen value (one step)."""

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from desktop.state.recipe import FILTER_NOTE, ColumnAction, RecipeModel, cannot_change, column_actions
 from desktop.state.step_words import facet_filter_config
 from desktop.state.transform import TransformModel
+from desktop.ui.qt_parse_dates import QtParseDatesDialog
 from desktop.ui.qt_recipe_dialogs import QtClusterDialog, QtFacetPanel
 from desktop.ui.qt_recipe_tests import QtRecipeTestsDialog
 from desktop.ui.qt_step_controls import FormContext
@@ -319,6 +320,10 @@ class QtRecipeEditor(QWidget):
     def open_step(self, op: str | None, config: dict[str, Any], step_id: str | None = None) -> None:
         if op == "clusters":
             self.cluster_column()
+            return
+        if op == "parse_dates":  # its own dialog: detected formats as check boxes
+            self.dialog = QtParseDatesDialog(self.window(), self.model, config, step_id)
+            self.dialog.open()
             return
         operation = self.transform.operation(op or "")
         if operation is None:

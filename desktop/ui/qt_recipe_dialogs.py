@@ -9,11 +9,12 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QComboBox,
-    QHBoxLayout,
+    QGridLayout,
     QHeaderView,
     QInputDialog,
     QLineEdit,
     QPushButton,
+    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -25,6 +26,35 @@ from desktop.ui.qt_dialogs import QtFormDialog
 from desktop.ui.qt_theme import label
 
 Json = dict[str, Any]
+CLUSTER_METHODS = [
+    (
+        "Same letters in another order or spacing",
+        "fingerprint",
+        "Fingerprint key: case, spaces, accents, punctuation and word order are ignored",
+    ),
+    ("Same letter pairs, spaces ignored", "ngram", "N-gram fingerprint: compares the pairs of letters in each value"),
+    ("Small typos (a letter or two different)", "levenshtein", "Nearest neighbours by Levenshtein edit distance"),
+    ("Sounds alike", "phonetic", "Nearest neighbours by a Metaphone sound key (sh/s/x and th/t count as one sound)"),
+]
+# method → (lowest, highest, default, tooltip, caption) of its radius
+CLUSTER_RADIUS = {
+    "levenshtein": (
+        1,
+        3,
+        1,
+        "How many letters may differ (Levenshtein distance). Short names need to be closer: "
+        "at most one change per three letters.",
+        "Letters of difference",
+    ),
+    "phonetic": (
+        0,
+        2,
+        0,
+        "0: exactly the same sound; 1 or 2: sounds that differ a little (edit distance between sound keys).",
+        "Sound difference",
+    ),
+}
+NO_CLUSTERS = "No clusters with this method. Try “Small typos” or “Sounds alike”, or a larger difference."
 
 
 class QtClusterDialog(QtFormDialog):
@@ -33,13 +63,18 @@ class QtClusterDialog(QtFormDialog):
     def __init__(self, parent: QWidget, model: RecipeModel, column: str) -> None:
         intro = f"Values of {column} that look like the same thing written differently."
         super().__init__(parent, f"Cluster and merge {column}", intro, "Merge selected")
-        self.setMinimumWidth(780)
+        self.setMinimumWidth(min(780, max(440, self._screen_width() - 80)))
         self.model, self.column = model, column
         self.method = QComboBox()
-        self.method.addItem("Fingerprint (case, spaces, punctuation)", "fingerprint")
-        self.method.addItem("N-gram (small typos)", "ngram")
-        self.method.currentIndexChanged.connect(lambda _i: model.load_clusters(column, self.method.currentData()))
+        for text, method, tip in CLUSTER_METHODS:
+            self.method.addItem(text, method)
+            self.method.setItemData(self.method.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
+        self.radius = QSpinBox()
+        self.radius_label = label("Letters of difference")
+        self.method.currentIndexChanged.connect(lambda _i: self._method_changed())
+        self.radius.valueChanged.connect(lambda _v: self.reload())
         self.form.addRow("Method", self.method)
+        self.form.addRow(self.radius_label, self.radius)
         self.summary = label("Looking for clusters…", "Muted")
         self.form.addRow("", self.summary)
         self.table = QTableWidget(0, 4)
@@ -51,14 +86,40 @@ class QtClusterDialog(QtFormDialog):
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Interactive)
         header.resizeSection(3, 180)
         self.table.setWordWrap(True)
-        self.table.setMinimumHeight(260)
+        self.table.setMinimumHeight(200)
         self.form.addRow(self.table)
         model.clusters_changed.connect(self.refresh)
-        model.load_clusters(column, "fingerprint")
+        self._method_changed()
+
+    def _screen_width(self) -> int:
+        screen = self.screen()
+        return screen.availableGeometry().width() if screen else 1024
+
+    def _method_changed(self) -> None:
+        """Show the radius only for the nearest-neighbour methods, with that method's range and default."""
+        method = self.method.currentData()
+        limits = CLUSTER_RADIUS.get(method)
+        self.radius.setVisible(limits is not None)
+        self.radius_label.setVisible(limits is not None)
+        if limits:
+            self.radius.blockSignals(True)
+            self.radius.setRange(limits[0], limits[1])
+            self.radius.setValue(limits[2])
+            self.radius.blockSignals(False)
+            self.radius.setToolTip(limits[3])
+            self.radius_label.setText(limits[4])
+        self.reload()
+
+    def reload(self) -> None:
+        method = self.method.currentData()
+        radius = self.radius.value() if method in CLUSTER_RADIUS else None
+        self.summary.setText("Looking for clusters…")
+        self.model.load_clusters(self.column, method, radius)
 
     def refresh(self) -> None:
         clusters = self.model.clusters
-        self.summary.setText(f"{len(clusters)} cluster(s) found." if clusters else "No clusters: the values differ.")
+        count = f"{len(clusters)} cluster" + ("" if len(clusters) == 1 else "s")
+        self.summary.setText(f"{count} found. Untick what should stay apart." if clusters else NO_CLUSTERS)
         self.table.setRowCount(len(clusters))
         for r, cluster in enumerate(clusters):
             tick = QTableWidgetItem()
@@ -101,6 +162,9 @@ class QtFacetPanel(QWidget):
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setWordWrap(True)  # long village names wrap; the full value is also in the tooltip
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         # A double-click starts with a click: wait for the double-click interval before filtering.
         self.click_timer = QTimer(self)
         self.click_timer.setSingleShot(True)
@@ -116,11 +180,15 @@ class QtFacetPanel(QWidget):
         self.apply_range = QPushButton("Apply range")
         self.apply_range.setToolTip("Show only rows in this range in the preview")
         self.apply_range.clicked.connect(self.set_range)
+        # Stacked, not side by side: a narrow facet column still shows whole dates and the whole button.
         self.range_row = QWidget()
-        bounds = QHBoxLayout(self.range_row)
+        bounds = QGridLayout(self.range_row)
         bounds.setContentsMargins(0, 0, 0, 0)
-        for field in (self.low, self.high, self.apply_range):
-            bounds.addWidget(field)
+        bounds.addWidget(label("From"), 0, 0)
+        bounds.addWidget(self.low, 0, 1)
+        bounds.addWidget(label("To"), 1, 0)
+        bounds.addWidget(self.high, 1, 1)
+        bounds.addWidget(self.apply_range, 2, 0, 1, 2)
         self.note = label(FILTER_NOTE, "Muted", wrap=True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -152,11 +220,13 @@ class QtFacetPanel(QWidget):
         self.table.setRowCount(len(rows))
         for r, (value, count) in enumerate(rows):
             item = QTableWidgetItem("(empty)" if value is None else str(value))
+            item.setToolTip(f"{item.text()}: {count} rows")
             if text_kind:
                 item.setCheckState(Qt.CheckState.Checked if value in chosen else Qt.CheckState.Unchecked)
                 item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsUserCheckable)  # a click on the row toggles it
             self.table.setItem(r, 0, item)
             self.table.setItem(r, 1, QTableWidgetItem(str(count)))
+        self.table.resizeRowsToContents()
         self.range_row.setVisible(bool(column) and not text_kind)
         self.edit_button.setVisible(text_kind)
         self.edit_button.setEnabled(text_kind and self.model.can_edit)
