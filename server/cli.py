@@ -33,6 +33,12 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         "create-superuser", help="create a super-admin (password from DALGO_ADMIN_PASSWORD or a prompt)"
     )
     su.add_argument("--email", required=True)
+    reset = admin_sub.add_parser(
+        "reset-password",
+        help="set a new password for an account, e.g. when the only admin forgot theirs "
+        "(password from DALGO_ADMIN_PASSWORD or a prompt)",
+    )
+    reset.add_argument("--email", required=True)
     admin_sub.add_parser("migrate", help="migrate the app DB to the latest schema")
 
 
@@ -49,6 +55,8 @@ def run(args: argparse.Namespace) -> int:
         return serve(args.host, args.port, migrate=not args.no_migrate)
     if args.admin_command == "migrate":
         return admin_migrate()
+    if args.admin_command == "reset-password":
+        return admin_reset_password(args.email)
     return admin_create_superuser(args.email)
 
 
@@ -101,6 +109,38 @@ def _create_superuser(engine: Engine, settings: Settings, email: str, password: 
         if service.user_by_email(email):
             return False
         service.create_user(email, password, superuser=True)
+    return True
+
+
+def admin_reset_password(email: str) -> int:
+    """Set a new password from the command line (whoever runs it owns the app DB); ends the account's sign-ins."""
+    from server.core.errors import BadRequest
+
+    engine, settings = _migrated_engine()
+    password = os.environ.get("DALGO_ADMIN_PASSWORD") or getpass.getpass(f"New password for {email}: ")
+    try:
+        if not _reset_password(engine, settings, email, password):
+            return _fail(f"no account with email {email} on this server")
+    except BadRequest as err:  # WeakPassword: its text says what to change
+        return _fail(err.detail)
+    print(f"Password of {email} changed; sign in with the new one.")
+    return 0
+
+
+def _reset_password(engine: Engine, settings: Settings, email: str, password: str) -> bool:
+    from server.auth.service import AuthService
+    from server.core.db import make_session_factory, session_scope
+    from server.core.security import hash_password
+
+    with session_scope(make_session_factory(engine)) as session:
+        service = AuthService(session, settings)
+        user = service.user_by_email(email)
+        if user is None:
+            return False
+        service.check_password_strength(password, user.email)
+        user.password_hash = hash_password(password)
+        service.revoke_sessions(user.id)
+        service.audit.record("password.reset", actor=user, via="command line")
     return True
 
 

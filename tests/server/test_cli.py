@@ -86,3 +86,29 @@ def test_migrate_alone_brings_the_app_db_to_the_latest_schema(tmp_path: Path) ->
 def test_help_lists_the_commands(args: list[str], tmp_path: Path) -> None:
     out = _run(args, _env(tmp_path)).stdout
     assert "serve" in out or "create-superuser" in out
+
+
+def test_reset_password_from_the_command_line_lets_the_only_admin_back_in(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from server.core.config import Settings
+    from server.main import create_app
+
+    made = _run(
+        ["admin", "create-superuser", "--email", "solo@example.org"], _env(tmp_path, DALGO_ADMIN_PASSWORD=STRONG)
+    )
+    assert made.returncode == 0, made.stderr
+    new = "a-brand-new-river-phrase-9"
+    weak = _run(
+        ["admin", "reset-password", "--email", "solo@example.org"], _env(tmp_path, DALGO_ADMIN_PASSWORD="short")
+    )
+    assert weak.returncode == 1 and "Traceback" not in weak.stderr
+    nobody = _run(["admin", "reset-password", "--email", "who@example.org"], _env(tmp_path, DALGO_ADMIN_PASSWORD=new))
+    assert nobody.returncode == 1 and "no account" in nobody.stderr
+    done = _run(["admin", "reset-password", "--email", "solo@example.org"], _env(tmp_path, DALGO_ADMIN_PASSWORD=new))
+    assert done.returncode == 0, done.stderr
+    with TestClient(create_app(Settings(home=tmp_path / "home"))) as client:
+        login = client.post("/api/v1/auth/login", json={"email": "solo@example.org", "password": new})
+        assert login.status_code == 200
+        old = client.post("/api/v1/auth/login", json={"email": "solo@example.org", "password": STRONG})
+        assert old.status_code == 401
