@@ -58,6 +58,7 @@ class Stats:
     server_cpu: float = 0.0  # CPU seconds the server process spent
     client_cpu: float = 0.0  # CPU seconds this (load-generating) process spent
     errors: int = 0
+    first_error: str = ""
     body_bytes: int = 0
 
     def rps(self) -> float:
@@ -118,6 +119,12 @@ def dalgo_serve(home: Path, database_url: str, checkout: Path) -> Iterator[Targe
         try:
             yield Target(wait_healthy(f"http://127.0.0.1:{port}", server), server.pid)
         finally:
+            if server.poll() is not None:  # it died under load: show why before the temp dir goes
+                print(
+                    f"dalgo serve exited with {server.returncode}:",
+                    *(home / "serve.log").read_text().splitlines()[-30:],
+                    sep="\n",
+                )
             server.terminate()
             server.wait(timeout=60)
 
@@ -173,10 +180,11 @@ def widen_catalog(database_url: str, source_id: str, columns: int) -> None:
     """
     from sqlalchemy.orm import Session
 
+    from server.core.config import Settings
     from server.core.db import make_engine
     from server.models import Source
 
-    engine = make_engine(database_url)
+    engine = make_engine(Settings(database_url=database_url).resolved_database_url)  # the server's own driver
     with Session(engine) as session:
         source = session.get_one(Source, source_id)
         stream = dict((source.catalog or [])[0])
@@ -233,9 +241,16 @@ def cpu_seconds(pid: int) -> float:
 
 async def one_client(client: httpx.AsyncClient, path: str, deadline: float, into: Stats) -> None:
     while (sent := time.perf_counter()) < deadline:
-        r = await client.get(path)
+        try:
+            r = await client.get(path)
+        except httpx.TransportError as err:  # counted and shown, not fatal: one dropped connection is a finding
+            into.errors += 1
+            into.first_error = into.first_error or f"{type(err).__name__} after {time.perf_counter() - sent:.1f} s"
+            continue
         into.latencies.append(time.perf_counter() - sent)
-        into.errors += r.status_code != 200
+        if r.status_code != 200:
+            into.errors += 1
+            into.first_error = into.first_error or f"HTTP {r.status_code}: {r.text[:200]}"
         into.body_bytes = len(r.content)
 
 
@@ -263,6 +278,9 @@ def report(db: str, results: dict[str, Stats], args: argparse.Namespace, load: t
             f"| {s.errors} | {human_bytes(s.body_bytes)} | {base.rps() / s.rps():.2f}x "
             f"| {s.pct(0.99) / base.pct(0.99):.2f}x | {s.cpu_ms() / base.cpu_ms():.2f}x |"
         )
+    for label, s in results.items():
+        if s.errors:
+            print(f"{label}: {s.errors} errors, the first: {s.first_error}")
     spent = sum(s.client_cpu for s in results.values()) / sum(s.seconds for s in results.values())
     print(f"The load generator itself used {spent:.2f} of a core on average (same machine).")
 
