@@ -204,6 +204,7 @@ def group_of(operation: Json) -> str:
 # --- server errors -------------------------------------------------------------------------------
 _PLACE = re.compile(r"(?:^|; )((?:config\.)?[A-Za-z_]\w*(?:\.\w+)*): ")
 MESSAGES = [
+    (re.compile(r"^unsupported type '(.*?)'"), "“{0}” is not a type this step knows; choose one from the list."),
     (re.compile(r"^Field required"), "Fill this in."),
     (re.compile(r"^Extra inputs are not permitted"), "This is not a setting of this step."),
     (re.compile(r"^List should have at least (\d+) items?"), "Add at least {0}."),

@@ -195,11 +195,25 @@ class QtRecipeEditor(QWidget):
         return panel
 
     def _filters_bar(self) -> QWidget:
-        """'Filtered:' then one removable chip per facet selection and 'Clear filters'."""
+        """'Filtered:' then one removable chip per facet selection; below, 'Clear filters' and 'Make this a step'."""
         self.filters_bar = QWidget()
         self.filters_bar.setToolTip(FILTER_NOTE)
-        self.chips = QHBoxLayout(self.filters_bar)
+        self.chips = QHBoxLayout()
         self.chips.setContentsMargins(0, 0, 0, 0)
+        clear = QPushButton("Clear filters")
+        clear.clicked.connect(lambda: self.model.clear_filter())
+        self.make_step_button = QPushButton("Make this a step…")
+        self.make_step_button.setToolTip("Keep only these rows in the recipe (a “Keep facet selection” step)")
+        self.make_step_button.clicked.connect(self.keep_selection)
+        actions = QHBoxLayout()
+        actions.addWidget(clear)
+        actions.addWidget(self.make_step_button)
+        actions.addStretch(1)
+        column = QVBoxLayout(self.filters_bar)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(4)
+        column.addLayout(self.chips)
+        column.addLayout(actions)
         self.filters_bar.setVisible(False)
         return self.filters_bar
 
@@ -210,6 +224,7 @@ class QtRecipeEditor(QWidget):
                 widget.deleteLater()
         chips = self.model.filter_chips()
         self.filters_bar.setVisible(bool(chips))
+        self.make_step_button.setEnabled(self.model.can_edit)
         if not chips:
             return
         self.chips.addWidget(label("Filtered:", "Muted"))
@@ -218,14 +233,6 @@ class QtRecipeEditor(QWidget):
             chip.setToolTip(f"Stop filtering on {column}. {FILTER_NOTE}")
             chip.clicked.connect(lambda _c=False, name=column: self.model.clear_filter(name))
             self.chips.addWidget(chip)
-        clear = QPushButton("Clear filters")
-        clear.clicked.connect(lambda: self.model.clear_filter())
-        self.chips.addWidget(clear)
-        self.make_step_button = QPushButton("Make this a step…")
-        self.make_step_button.setToolTip("Keep only these rows in the recipe (a “Keep facet selection” step)")
-        self.make_step_button.setEnabled(self.model.can_edit)
-        self.make_step_button.clicked.connect(self.keep_selection)
-        self.chips.addWidget(self.make_step_button)
         self.chips.addStretch(1)
 
     # --- rendering --------------------------------------------------------------------------------

@@ -55,7 +55,10 @@ def test_server_refusals_point_at_the_field_in_plain_words() -> None:
         "",
     )
     cast = "The cast step is not valid: columns.0.type: unsupported type 'XYZ'; use one of VARCHAR, BIGINT"
-    assert server_errors(cast) == ([(("columns", 0, "type"), "Unsupported type 'XYZ'; use one of VARCHAR, BIGINT")], "")
+    assert server_errors(cast) == (
+        [(("columns", 0, "type"), "“XYZ” is not a type this step knows; choose one from the list.")],
+        "",
+    )
     assert plain("Input should be 'all' or 'any'") == "Choose one of 'all' or 'any'."
     assert plain("List should have at least 1 item after validation, not 0") == "Add at least 1."
     assert server_errors("column 'town' does not exist") == ([], "Column 'town' does not exist")
