@@ -10,9 +10,9 @@ from typing import Any
 from desktop.client import DalgoClient
 from desktop.client.data_api import TransferCancelled
 from desktop.client.data_models import CatalogStream, CheckResult, Connector, Source, StreamConfig, Upload
-from desktop.client.errors import Forbidden
+from desktop.client.errors import Forbidden, NotFound
 from desktop.client.models import Membership
-from desktop.state import access
+from desktop.state import access, words
 from desktop.state.banner import Level
 from desktop.state.events import Event
 from desktop.state.session import AppState, Then
@@ -29,11 +29,7 @@ SORT_KEYS: dict[str, Callable[[Source], Any]] = {
 }
 FILE_TYPES = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".xlsx": "excel", ".json": "json", ".ndjson": "json",
               ".jsonl": "json", ".parquet": "parquet"}  # fmt: skip
-MODE_LABELS = {
-    "full_refresh": "Full refresh",
-    "incremental_append": "Incremental, append",
-    "incremental_dedup": "Incremental, deduplicated",
-}
+MODE_LABELS = {key: mode.label for key, mode in words.SYNC_MODES.items()}
 
 
 def connector_for_file(path: Path) -> str | None:
@@ -57,10 +53,11 @@ class StreamChoice:
             return None
         if not self.cursor_field:
             return (
-                f"Stream '{self.stream.name}': pick a cursor column (a date or number that grows) for incremental sync."
+                f"Table '{self.stream.name}': pick the column that shows what changed (a date or number that grows) "
+                "to add only new rows."
             )
         if self.sync_mode == "incremental_dedup" and not self.primary_key:
-            return f"Stream '{self.stream.name}': pick a primary key for a deduplicated sync."
+            return f"Table '{self.stream.name}': pick its unique ID column to update changed rows."
         return None
 
     def config(self) -> StreamConfig:
@@ -158,7 +155,12 @@ class SourcesModel:
             if generation == self._generation and any(s.id == source.id for s in self.sources):
                 self._replace(source)
 
-        self.app.submit(lambda: client.get_source(source_id, org=slug), done)
+        def failed(err: BaseException) -> None:
+            # Deleted meanwhile (by this user or another): the list drops it; nothing to report.
+            if not isinstance(err, NotFound):
+                self.app.handle_error(err)
+
+        self.app.submit(lambda: client.get_source(source_id, org=slug), done, failed)
 
     def connector(self, connector_type: str) -> Connector | None:
         return next((c for c in self.connectors if c.type == connector_type), None)
@@ -337,7 +339,7 @@ class SourcesModel:
             self.sources = [s for s in self.sources if s.id != source.id]
             if self.selected_id == source.id:
                 self.selected_id = None
-            message = f"Deleted {source.name}. Tables already loaded into {source.schema_name} stay in the warehouse."
+            message = f"Deleted {source.name}. Tables already loaded into {source.schema_name} stay in your data."
             self.app.banner.show(message, Level.success)
             if then:
                 then()
@@ -372,11 +374,11 @@ class SourcesModel:
             n = len(fresh.catalog or [])
             if n:
                 message = (
-                    f"Found {n} stream{'s' if n != 1 else ''} in {fresh.name}. "
-                    "Pick the ones to sync and a sync mode, then Save streams and Sync now."
+                    f"Found {words.plural(n, 'table')} in {fresh.name}. "
+                    "Tick the ones to bring in and how to sync them, then Save table choices and Sync now."
                 )
             else:
-                message = f"{fresh.name} offers no streams yet; check its settings or the file."
+                message = f"{fresh.name} offers no tables yet; check its settings or the file."
             self.app.banner.show(message, Level.success if n else Level.warning)
 
         self._run("discover", work, done)
@@ -385,7 +387,7 @@ class SourcesModel:
         """PUT the picked streams; a missing cursor or key is explained before calling the server."""
         picked = [c for c in choices if c.selected]
         if not picked:
-            self.app.banner.show("Tick at least one stream to sync.", Level.error)
+            self.app.banner.show("Tick at least one table to sync.", Level.error)
             return
         problem = next((p for p in (c.problem() for c in picked) if p), None)
         if problem:
@@ -394,11 +396,13 @@ class SourcesModel:
         client, slug, _generation = self._scope()
         configs = [c.config() for c in picked]
         n = len(configs)
-        message = f"{source.name} will sync {n} stream{'s' if n != 1 else ''}."
+        message = f"{source.name} will sync {words.plural(n, 'table')}."
         self._run("streams", lambda: client.set_streams(source.id, configs, org=slug), self._saved(message, then))
 
     def sync(self, source: Source) -> None:
         if not (source.streams or source.selected_stream_count):
-            self.app.banner.show(f"Run Discover on {source.name} and pick streams before syncing.", Level.error)
+            self.app.banner.show(
+                f"Press “{words.LOOK_FOR_TABLES}” on {source.name} and pick tables before syncing.", Level.error
+            )
             return
         self.syncs.start(source)
