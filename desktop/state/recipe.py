@@ -79,6 +79,7 @@ class RecipeModel:
         self.filters_changed = Event()  # () — facet selections chosen or cleared
         self.saved_changed = Event()  # (dict) — after save or eject
         self._generation = 0  # drops previews that arrive after a newer request
+        self._cluster_request: tuple[str, str, int | None] | None = None
 
     # --- what is shown ---------------------------------------------------------------------------
     @property
@@ -341,8 +342,11 @@ class RecipeModel:
     def load_clusters(self, column: str, method: str = "fingerprint", radius: int | None = None) -> None:
         client, slug = self._scope()
         rid, upto = self._rid(), self.selected
+        asked = self._cluster_request = (column, method, radius)
 
         def done(found: list[Json]) -> None:
+            if asked != self._cluster_request:  # the user switched method meanwhile: a slower answer is stale
+                return
             self.clusters, self.cluster_column = found, column
             self.clusters_changed.emit()
 

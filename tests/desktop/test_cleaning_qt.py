@@ -142,3 +142,13 @@ def test_parse_dates_offers_detected_formats_and_keeps_unparsed_text(qtbot: QtBo
     qtbot.waitUntil(lambda: "survey_date__unparsed" in page.recipe.columns, timeout=WAIT)
     step = page.recipe.steps[-1]["config"]
     assert step["formats"] == ["dd/mm/yyyy", "yyyy-mm-dd", "excel"] and step["keep_unparsed"] is True
+
+
+def test_a_slower_answer_for_the_previous_method_does_not_replace_the_chosen_one(
+    qtbot: QtBot, page: QtTransformPage
+) -> None:
+    dialog = open_clusters(page)  # asks for fingerprint clusters (none here) ...
+    dialog.method.setCurrentIndex(dialog.method.findData("phonetic"))  # ... and at once for sounds-alike ones
+    qtbot.waitUntil(lambda: len(cluster_values(dialog)) == 4, timeout=WAIT)
+    qtbot.wait(1000)  # both answers are in by now
+    assert len(cluster_values(dialog)) == 4 and page.recipe.clusters
