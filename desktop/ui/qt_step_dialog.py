@@ -143,6 +143,8 @@ class QtStepDialog(QDialog):
         self.ok_button.setEnabled(True)
         problems, general = refusal(err)
         self.show_problems(problems, general)
+        if getattr(err, "status", 0) not in (400, 422):  # not about the form: sign-in expired, server gone
+            self.model.app.handle_error(err)
 
 
 class QtAddStepDialog(QDialog):
