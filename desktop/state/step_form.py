@@ -197,8 +197,17 @@ def walk(node: Node) -> list[Node]:
 
 
 # --- which fields show ------------------------------------------------------------------------------
+# Fields that mean something in one mode only: fill "with the value above" sorts, split "into columns" names.
+MODE_ONLY = {"order_by": "previous", "partition_by": "previous", "value": "constant", "count": "columns",
+             "names": "columns"}  # fmt: skip
+
+
 def shown(node: Node, values: Json) -> list[Node]:
     """The fields of an object that apply to what is chosen now (no value box for "is empty")."""
+    mode = node.child("mode")
+    if mode is not None and mode.kind == "choice":
+        chosen = values.get("mode") or mode.default
+        return [c for c in node.children if c.kind != "fixed" and MODE_ONLY.get(c.key, chosen) == chosen]
     operator = values.get("operator")
     if node.child("operator") is None or not isinstance(operator, str) or node.child("value") is None:
         return [c for c in node.children if c.kind != "fixed"]

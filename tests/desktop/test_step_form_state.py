@@ -31,6 +31,14 @@ def test_filter_rows_is_clause_rows_of_column_operator_value_with_and_or() -> No
     assert "value_column" not in [c.key for c in shown(condition, {"operator": "contains"})]
 
 
+def test_fields_of_another_mode_are_hidden() -> None:
+    fill = form_of(schema("fill_nulls"))
+    assert [c.key for c in shown(fill, {"mode": "constant"})] == ["columns", "mode", "value"]
+    assert [c.key for c in shown(fill, {"mode": "previous"})] == ["columns", "mode", "order_by", "partition_by"]
+    split = [c.key for c in shown(form_of(schema("split_column")), {"mode": "rows"})]
+    assert "count" not in split and "names" not in split and "separator" in split
+
+
 def test_collect_names_missing_fields_in_plain_words_and_keeps_valid_ones() -> None:
     form = form_of(schema("where"))
     raw = {"clauses": [{"column": "city", "operator": "="}, {"column": None, "operator": "is_null"}], "match": "any"}
