@@ -43,7 +43,7 @@ def _readable(iso: str) -> str:
 def _found_text(found: Json | None) -> str:
     if not found:
         return "not found in this column"
-    samples = ", ".join(f"{text} → {_readable(iso)}" for text, iso in found.get("samples", [])[:2])
+    samples = ", ".join(f"{text} → {_readable(iso)}" for text, iso in found.get("samples", [])[:1])
     rows = int(found.get("rows", 0))
     return f"{rows:,} row{'s' if rows != 1 else ''}, e.g. {samples}"
 
@@ -65,7 +65,7 @@ def choices(detection: Json | None, chosen: list[str]) -> list[FormatChoice]:
     ticked = _ticked(detected, chosen)
     rows = [
         FormatChoice(
-            fmt, f"{example}  ({name}): {_found_text(detected.get(fmt))}", fmt in ticked, f"Format code: {fmt}"
+            fmt, f"{example}  ({name})\n{_found_text(detected.get(fmt))}", fmt in ticked, f"Format code: {fmt}"
         )
         for fmt, example, name in COMMON
     ]

@@ -209,18 +209,22 @@ class QtFacetPanel(QWidget):
                 " Click to filter the preview (again to unselect); double-click to edit."
             )
             rows = [(v["value"], v["count"]) for v in values]
+            tips = []
         else:
             self.summary.setText(
                 f"From {facet.get('min')} to {facet.get('max')}; {facet.get('empty', 0)} rows with no value."
             )
-            rows = [(f"{b.get('start')} to {b.get('end')}", b.get("count")) for b in facet.get("bins", [])]
+            # A bin ends where the next begins: its start is enough in a narrow column (the tooltip has both).
+            bins = facet.get("bins", [])
+            rows = [(f"from {b.get('start')}", b.get("count")) for b in bins]
+            tips = [f"{b.get('start')} to {b.get('end')}" for b in bins]
             low, high = self.model.filters.get(column, {}).get("range", (facet.get("min"), facet.get("max")))
             self.low.setText("" if low is None else str(low))
             self.high.setText("" if high is None else str(high))
         self.table.setRowCount(len(rows))
         for r, (value, count) in enumerate(rows):
             item = QTableWidgetItem("(empty)" if value is None else str(value))
-            item.setToolTip(f"{item.text()}: {count} rows")
+            item.setToolTip(f"{tips[r] if not text_kind else item.text()}: {count} rows")
             if text_kind:
                 item.setCheckState(Qt.CheckState.Checked if value in chosen else Qt.CheckState.Unchecked)
                 item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsUserCheckable)  # a click on the row toggles it

@@ -125,7 +125,7 @@ def test_parse_dates_offers_detected_formats_and_keeps_unparsed_text(qtbot: QtBo
     assert isinstance(dialog, QtParseDatesDialog)
     qtbot.waitUntil(lambda: dialog.detection is not None, timeout=WAIT)
     texts = {c.property("format"): c.text() for c in dialog.checks}
-    assert texts["dd/mm/yyyy"].startswith("31/12/2024  (day/month/year): 5 rows, e.g.")
+    assert texts["dd/mm/yyyy"].startswith("31/12/2024  (day/month/year)\n5 rows, e.g.")
     assert "45657 → 31 Dec 2024" in texts["excel"]
     assert set(dialog.ticked()) == {"dd/mm/yyyy", "yyyy-mm-dd", "dd.mm.yyyy", "dd-mon-yyyy", "excel"}
     assert dialog.ambiguous.isVisibleTo(dialog) and "3 April" in dialog.ambiguous.text()
