@@ -87,6 +87,15 @@ def stream_choices(source: Source) -> list[StreamChoice]:
     return choices
 
 
+def unsaved(source: Source | None, choices: list[StreamChoice]) -> bool:
+    """Whether the ticks and modes on screen differ from what is saved for `source`."""
+    if source is None:
+        return False
+    shown = [(c.stream.name, c.selected, c.sync_mode, c.cursor_field, c.primary_key) for c in choices]
+    saved = [(c.stream.name, c.selected, c.sync_mode, c.cursor_field, c.primary_key) for c in stream_choices(source)]
+    return shown != saved
+
+
 class SourcesModel:
     """View model of the Sources page; results for an org the user has since left are dropped."""
 
@@ -103,6 +112,8 @@ class SourcesModel:
         self.sort_key, self.sort_desc = "name", False
         self.syncs = SourceSyncs(app)
         self.changed = Event()  # ()
+        self.unsaved = False  # the streams on screen differ from the saved ones
+        self.unsaved_changed = Event()  # (bool)
         self.connectors_loaded = Event()  # ()
         self.checked = Event()  # (Source, CheckResult)
         self._generation = 0
@@ -136,9 +147,15 @@ class SourcesModel:
     def selected(self) -> Source | None:
         return next((s for s in self.sources if s.id == self.selected_id), None)
 
+    def set_unsaved(self, unsaved: bool) -> None:
+        if unsaved != self.unsaved:
+            self.unsaved = unsaved
+            self.unsaved_changed.emit(unsaved)
+
     def select(self, source_id: str | None) -> None:
         if source_id == self.selected_id:
             return
+        self.set_unsaved(False)  # the other source's saved streams are shown afresh
         self.selected_id = source_id
         self.changed.emit()
         if source_id is not None:
@@ -176,6 +193,7 @@ class SourcesModel:
     def _org_changed(self, membership: Membership | None) -> None:
         self._generation += 1
         self.sources, self.selected_id, self.forbidden, self.loaded, self.busy = [], None, False, False, None
+        self.set_unsaved(False)
         self.changed.emit()
         if self.active and membership is not None:
             self.load()
@@ -375,7 +393,7 @@ class SourcesModel:
             if n:
                 message = (
                     f"Found {words.plural(n, 'table')} in {fresh.name}. "
-                    "Tick the ones to bring in and how to sync them, then Save table choices and Sync now."
+                    "All are ticked: press Sync now to bring them in, or untick some and save your choices first."
                 )
             else:
                 message = f"{fresh.name} offers no tables yet; check its settings or the file."
@@ -397,10 +415,22 @@ class SourcesModel:
         configs = [c.config() for c in picked]
         n = len(configs)
         message = f"{source.name} will sync {words.plural(n, 'table')}."
-        self._run("streams", lambda: client.set_streams(source.id, configs, org=slug), self._saved(message, then))
+
+        def saved() -> None:
+            self.set_unsaved(False)
+            if then:
+                then()
+
+        self._run("streams", lambda: client.set_streams(source.id, configs, org=slug), self._saved(message, saved))
+
+    def save_and_sync(self, source: Source, choices: list[StreamChoice]) -> None:
+        """Save the streams on screen, then sync with them."""
+        self.save_streams(source, choices, then=lambda: self.sync(self.selected or source))
 
     def sync(self, source: Source) -> None:
-        if not (source.streams or source.selected_stream_count):
+        """Sync the saved streams; a source whose streams were never chosen syncs all it offers (the server decides)."""
+        chosen = len(source.streams) if source.streams is not None else source.selected_stream_count
+        if chosen == 0:
             self.app.banner.show(
                 f"Press “{words.LOOK_FOR_TABLES}” on {source.name} and pick tables before syncing.", Level.error
             )

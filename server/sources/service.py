@@ -234,8 +234,19 @@ class SourceService:
         self.session.flush()
         return source
 
+    def _choose_all_if_never_chosen(self, ctx: OrgContext, source: Source) -> None:
+        """From file to table in one click: streams never chosen means every discovered stream, default mode."""
+        if source.streams is not None:
+            return
+        if not source.catalog:
+            self.discover(ctx, source.id)  # sets the defaults for every stream it finds
+        else:
+            source.streams = [_default_config_of(entry) for entry in source.catalog]
+            self.session.flush()
+
     def start_sync(self, ctx: OrgContext, source_id: str, only: list[str] | None, jobs: JobService, ip: str) -> Job:
         source = self.repo.get(ctx.org_id, source_id)
+        self._choose_all_if_never_chosen(ctx, source)
         chosen = [
             ConfiguredStream(
                 name=s["name"],
@@ -298,6 +309,16 @@ def _default_stream_config(stream: Stream) -> dict[str, Any]:
         "sync_mode": SyncMode.full_refresh.value,
         "cursor_field": stream.default_cursor,
         "primary_key": list(stream.primary_key),
+    }
+
+
+def _default_config_of(entry: dict[str, Any]) -> dict[str, Any]:
+    """`_default_stream_config` for a stream already in the catalog (stored as a dict)."""
+    return {
+        "name": entry["name"],
+        "sync_mode": SyncMode.full_refresh.value,
+        "cursor_field": entry.get("default_cursor"),
+        "primary_key": list(entry.get("primary_key") or []),
     }
 
 
