@@ -10,7 +10,7 @@ import httpx
 from pydantic import BaseModel
 
 from desktop.client.data_api import DataApiMixin
-from desktop.client.errors import ApiError, ServerUnreachable, SessionExpired, make_error
+from desktop.client.errors import ApiError, ServerUnreachable, SessionExpired, make_error, unreachable
 from desktop.client.models import (
     AcceptResult,
     AuditEvent,
@@ -85,14 +85,8 @@ class DalgoClient(DataApiMixin, TransformApiMixin):
             headers[ORG_HEADER] = slug
         try:
             return self._http.request(method, path, headers=headers, **kwargs)
-        except httpx.TimeoutException as err:
-            raise ServerUnreachable(
-                "ServerUnreachable", f"The Dalgo server at {self.base_url} did not answer in time.", 0
-            ) from err
         except httpx.TransportError as err:
-            raise ServerUnreachable(
-                "ServerUnreachable", f"Cannot reach the Dalgo server at {self.base_url} ({err}).", 0
-            ) from err
+            raise unreachable(self.base_url, err) from err
 
     def _call(self, method: str, path: str, *, auth: bool = True, org: str | None = None, **kwargs: Any) -> Any:
         """Send a request; on 401 refresh the tokens once and retry; raise the mapped ApiError on failure."""

@@ -25,7 +25,7 @@ from desktop.client.data_models import (
     TableInfo,
     Upload,
 )
-from desktop.client.errors import ServerUnreachable, SessionExpired
+from desktop.client.errors import SessionExpired, unreachable
 from desktop.client.models import Page
 
 API = "/api/v1"
@@ -266,9 +266,7 @@ class _Streamed:
         try:
             return self.client._http.send(request, stream=True)
         except httpx.TransportError as err:
-            raise ServerUnreachable(
-                "ServerUnreachable", f"Cannot reach the Dalgo server at {self.client.base_url} ({err}).", 0
-            ) from err
+            raise unreachable(self.client.base_url, err) from err
 
     def __enter__(self) -> httpx.Response:
         from desktop.client.client import _error_of  # client.py imports this module: import at call time

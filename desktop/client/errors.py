@@ -1,6 +1,17 @@
-"""Server error names mapped back to exception classes, so callers can `except InvalidCredentials`."""
+"""Server error names mapped back to exception classes, so callers can `except InvalidCredentials`.
+
+Also the words for failures a person sees: a network failure or a refused form says what happened and what
+to do next, never an errno or a pydantic message (the raw text stays on the exception for logs and forms).
+"""
 
 from __future__ import annotations
+
+import re
+import socket
+import ssl
+from urllib.parse import urlsplit
+
+import httpx
 
 
 class ApiError(Exception):
@@ -18,7 +29,12 @@ class ApiError(Exception):
 
 
 class ServerUnreachable(ApiError):
-    """No HTTP answer at all: the server is down, the URL is wrong or the network is off."""
+    """No HTTP answer at all: the server is down, the URL is wrong or the network is off.
+
+    `detail` is for a person; `technical` keeps the transport's own words for the log and a "Details" line.
+    """
+
+    technical = ""
 
 
 class SessionExpired(ApiError):
@@ -153,3 +169,91 @@ def error_class(name: str, status: int) -> type[ApiError]:
 
 def make_error(name: str, detail: str, status: int, retry_after: int | None = None) -> ApiError:
     return error_class(name, status)(name, detail, status, retry_after)
+
+
+# --- words for people -----------------------------------------------------------------------------
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def server_words(base_url: str) -> tuple[str, bool]:
+    """('dalgo.example.org', False), or ('the Dalgo server on this computer', True) for the embedded one."""
+    host = urlsplit(base_url).hostname or base_url
+    if host in LOCAL_HOSTS:
+        return "the Dalgo server on this computer", True
+    return host, False
+
+
+def unreachable(base_url: str, err: httpx.TransportError) -> ServerUnreachable:
+    """A transport failure in plain words with the next step: DNS, refused, timeout, certificate."""
+    where, local = server_words(base_url)
+    cause = _cause(err)
+    if isinstance(err, httpx.TimeoutException):
+        text = f"{where[:1].upper()}{where[1:]} took too long to answer. Check your internet connection and try again."
+    elif local:
+        text = "The Dalgo server on this computer is not answering. Close Dalgo and open it again."
+    elif isinstance(cause, ssl.SSLError) or "CERTIFICATE" in str(err).upper():
+        text = f"Can't make a secure connection to {where}. Check the address, or ask whoever runs that server."
+    elif isinstance(cause, ConnectionRefusedError) or "refused" in str(err).lower():
+        text = f"{where} is not answering: the Dalgo server there may be stopped. Check the address, or try later."
+    else:  # name not found, network down, route missing: the same advice helps
+        text = f"Can't reach {where}. Check the address or your internet connection."
+    error = ServerUnreachable("ServerUnreachable", text, 0)
+    error.technical = f"{type(err).__name__}: {err}" + (f" ({type(cause).__name__})" if cause is not err else "")
+    return error
+
+
+def _cause(err: BaseException) -> BaseException:
+    """The innermost socket error under httpx's and httpcore's wrappers."""
+    seen: BaseException = err
+    while True:
+        inner = seen.__cause__ or seen.__context__
+        if inner is None or inner is seen:
+            return seen
+        seen = inner
+        if isinstance(seen, (socket.gaierror, ConnectionRefusedError, ssl.SSLError)):
+            return seen
+
+
+_FIELDS = {
+    "email": "email address",
+    "password": "password",
+    "new_password": "new password",
+    "current_password": "current password",
+    "code": "invitation code",
+    "token": "reset code",
+    "org_name": "organisation name",
+    "name": "name",
+    "role": "role",
+}
+_PLAIN = [
+    (re.compile(r"value is not a valid email address"), "That does not look like an email address: check it."),
+    (re.compile(r"String should have at least (\d+) characters?"), "The {field} is too short: use at least {0} characters."),
+    (re.compile(r"String should have at most (\d+) characters?"), "The {field} is too long: use at most {0} characters."),
+    (re.compile(r"Field required"), "Fill in the {field}."),
+    (re.compile(r"Input should be '(.*)"), "Choose one of the offered {field}s."),
+]  # fmt: skip
+
+
+def plain_validation(detail: str) -> str:
+    """'email: value is not a valid email address: …' → 'That does not look like an email address: check it.'"""
+    sentences = []
+    for part in detail.split("; "):
+        field, _, message = part.partition(": ")
+        words = _FIELDS.get(field.split(".")[-1], field.split(".")[-1].replace("_", " "))
+        sentences.append(_plain_one(words, message or part))
+    return " ".join(dict.fromkeys(sentences))
+
+
+def _plain_one(field: str, message: str) -> str:
+    for pattern, text in _PLAIN:
+        found = pattern.search(message)
+        if found:
+            return text.format(*found.groups(), field=field)
+    return f"The {field} is not accepted: {message[:1].lower()}{message[1:].split(': ')[0]}."
+
+
+def message(err: ApiError) -> str:
+    """What a person reads for a failed call: validation refusals in plain words, others as the server said."""
+    if isinstance(err, ValidationError):
+        return plain_validation(err.detail)
+    return err.detail

@@ -69,6 +69,12 @@ class Member(Model):
     email: str
     role: str
     joined_at: datetime
+    is_superuser: bool = False
+
+    @property
+    def acting_role(self) -> str:
+        """The role this person acts with here: a super-admin is one in every org, as /me says."""
+        return "super-admin" if self.is_superuser else self.role
 
 
 class Invitation(Model):

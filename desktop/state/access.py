@@ -17,4 +17,4 @@ def may(membership: Membership | None, permission: str) -> bool:
 
 def cannot_change(role: str | None) -> str:
     """The tooltip on a disabled button, in words."""
-    return f"Your role ({roles.label(role or 'none').lower()}) can look at sources but not change or sync them; ask an admin."
+    return f"Your role ({roles.label(role).lower()}) can look at sources but not change or sync them; ask an admin."

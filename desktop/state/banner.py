@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 from enum import StrEnum
 
-from desktop.client.errors import ApiError, ServerUnreachable
+from desktop.client.errors import ApiError, ServerUnreachable, message
 from desktop.state.events import Event
 
 log = logging.getLogger(__name__)
@@ -28,9 +28,9 @@ class Notice:
 def describe(err: BaseException) -> str:
     """A message a person can act on, for any failure a background call may raise."""
     if isinstance(err, ServerUnreachable):
-        return f"{err.detail} Check that the server is running and the address is right."
+        log.info("Server unreachable: %s", err.technical)
     if isinstance(err, ApiError):
-        return err.detail
+        return message(err)
     return f"Something went wrong in the app ({type(err).__name__}: {err}). Details are in the log."
 
 

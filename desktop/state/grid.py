@@ -10,6 +10,7 @@ from typing import Any
 from desktop.client import DalgoClient
 from desktop.client.data_api import TransferCancelled
 from desktop.client.data_models import ColumnProfile, ResultColumn, RowsPage
+from desktop.state import words
 from desktop.state.banner import Level
 from desktop.state.events import Event
 from desktop.state.session import AppState
@@ -263,7 +264,7 @@ class GridModel:
         def done(path: Path) -> None:
             transfer.finished = True
             size = human_bytes(path.stat().st_size)
-            what = f"{len(filters)} filter{'s' if len(filters) != 1 else ''}" if filters else "all rows"
+            what = words.plural(len(filters), "filter") if filters else "all rows"
             self.app.banner.show(f"Saved {table} ({what}, {size}) to {path}.", Level.success)
             self.exported.emit(path)
             if then:

@@ -14,7 +14,7 @@ from desktop.state.session import AppState
 
 SAMPLE_ROWS = 10_000
 PREVIEW_LIMIT = 100
-FILTER_NOTE = "Filters change only what the preview shows, not the recipe or the saved model."
+FILTER_NOTE = "Filters change only what the preview shows, not the recipe or the saved table."
 Json = dict[str, Any]
 
 
@@ -25,7 +25,7 @@ def may(membership: Membership | None, what: str) -> bool:
 
 def cannot_change(role: str | None) -> str:
     """The tooltip on a disabled edit or run button."""
-    return f"Your role ({roles.label(role or 'none').lower()}) can preview transforms but not change or run them."
+    return f"Your role ({roles.label(role).lower()}) can preview transforms but not change or run them."
 
 
 @dataclass(frozen=True)
@@ -418,7 +418,7 @@ class RecipeModel:
 
         def done(saved: Json) -> None:
             self.saved = saved
-            self.app.banner.show(f"Saved as model {saved['name']} ({saved['path']}).", Level.success)
+            self.app.banner.show(f"Saved as cleaned table {saved['name']}.", Level.success)
             self.saved_changed.emit(saved)
             self.open(rid)
 
@@ -431,7 +431,7 @@ class RecipeModel:
 
         def done(saved: Json) -> None:
             self.saved = saved
-            self.app.banner.show(f"Ejected to SQL model {saved['name']}; edit it in the SQL editor.", Level.success)
+            self.app.banner.show(f"Turned into SQL: {saved['name']}; edit it in the SQL editor.", Level.success)
             self.saved_changed.emit(saved)
             self.open(rid)
             if then:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from desktop.state import words
+
 LEVELS = {"super-admin": 5, "admin": 4, "analyst": 2, "member": 1}
 ORG_ROLES = ("admin", "analyst", "member")
 
+# Only what this version can do: charts and dashboards are not built yet, so no role is described by them.
 DESCRIPTIONS = {
-    "super-admin": "Everything, in every organisation, including creating organisations.",
-    "admin": "Runs the organisation: sources, pipelines, warehouse, users and settings.",
-    "analyst": "Sees all data; builds charts and dashboards. Pipelines and sources are view-only.",
-    "member": "Views shared charts and dashboards only.",
+    "super-admin": "Everything an admin does, in every organisation, and creates new organisations.",
+    "admin": "Runs the organisation: adds and syncs sources, browses, cleans and exports data, and invites users.",
+    "analyst": "Looks at sources, browses and exports data, and tries out cleaning recipes; "
+    "cannot change or sync sources, or save recipes.",
+    "member": "Can sign in and see the organisation only. Viewing charts and dashboards comes in a later "
+    "version; to let someone see the data today, make them an analyst.",
 }
 
 
@@ -22,5 +27,5 @@ def assignable(role: str | None) -> list[str]:
     return [r for r in ORG_ROLES if level(r) <= level(role)]
 
 
-def label(role: str) -> str:
-    return role.replace("-", " ").capitalize()
+def label(role: str | None) -> str:
+    return words.role_name(role)

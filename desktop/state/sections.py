@@ -22,28 +22,26 @@ SECTIONS = (
         "and CSV or Excel files, with incremental syncs and plain-language errors.",
         built=True,
     ),
-    Section(
-        "data", "Data", "Browse the tables in your organisation's warehouse, sort, filter and export them.", built=True
-    ),
+    Section("data", "Data", "Browse your organisation's tables: sort, filter and download them.", built=True),
     Section(
         "transform",
         "Transform",
-        "Clean and reshape data step by step (dedupe, fix typos, parse dates, join, pivot); "
-        "each recipe becomes a dbt model you can also edit as SQL.",
+        "Clean and reshape data step by step (remove duplicates, fix spellings, read dates, join, pivot); "
+        "each recipe saves a cleaned table.",
         built=True,
     ),
     Section(
         "pipelines",
         "Pipelines",
-        "Run ingest, transform, tests and sync in order on a schedule, with a history of every run and its logs.",
+        "Bring in, clean, check and send your data in order on a schedule, with a history of every run.",
     ),
-    Section("charts", "Charts", "Bar, line, pie, number and table charts from your tables, exported as PNG or PDF."),
+    Section("charts", "Charts", "Bar, line, pie, number and table charts from your tables, saved as pictures or PDF."),
     Section("dashboards", "Dashboards", "Arrange charts into dashboards with filters and print them for meetings."),
     Section(
         "sync",
         "Sync",
-        "Push cleaned tables to your organisation's Postgres or BigQuery warehouse when you are online; "
-        "resumable and verified.",
+        "Send cleaned tables to your organisation's online database (Postgres or BigQuery) when you are "
+        "online; a sync cut short carries on where it stopped, and the copies are checked.",
     ),
     Section("users", "Users", "Members of the organisation, invitations and roles.", built=True),
     Section("settings", "Settings", "Your account, organisations and the audit log.", built=True),

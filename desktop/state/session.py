@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
@@ -20,6 +21,30 @@ from desktop.state.server import ServerTarget
 
 Then = Callable[[], None] | None
 ClientFactory = Callable[[str], DalgoClient]
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_CODE_LETTERS = re.compile(r"^[A-Z0-9]{12}$")
+
+
+def email_problem(email: str) -> str | None:
+    """Say so before asking the server when the text cannot be an email address (one @, a dot after it)."""
+    if _EMAIL.match(email.strip()):
+        return None
+    return f"“{email.strip()}” does not look like an email address; check it (for example amina@example.org)."
+
+
+def normalise_code(text: str) -> str:
+    """An invitation code as typed or read over the phone ('tqdw xc3h r2qm') → the server's form 'TQDW-XC3H-R2QM'."""
+    letters = re.sub(r"[\s\-_.]", "", text).upper()
+    if _CODE_LETTERS.match(letters):
+        return "-".join(letters[i : i + 4] for i in range(0, 12, 4))
+    return letters
+
+
+def code_problem(code: str) -> str | None:
+    """A mistyped code is not 'already used': say what a code looks like instead."""
+    if _CODE_LETTERS.match(normalise_code(code).replace("-", "")):
+        return None
+    return "An invitation code has 12 letters and digits, like ABCD-EFGH-JKLM; check what you typed."
 
 
 class Screen(StrEnum):
@@ -112,7 +137,7 @@ class AppState:
         """At start-up: go straight to the hosted server used last time; otherwise wait for the local one."""
         last = self.prefs.last_server
         if last and not last.startswith("local:"):
-            self.connect(ServerTarget.hosted(last))
+            self._reach_then_connect(ServerTarget.hosted(last))
 
     def local_ready(self, target: ServerTarget) -> None:
         self.local = target
@@ -132,7 +157,24 @@ class AppState:
         except ValueError as err:
             self.banner.show(str(err), Level.error)
             return
-        self.connect(target)
+        self._reach_then_connect(target)
+
+    def _reach_then_connect(self, target: ServerTarget) -> None:
+        """Switch to a hosted server only once it answers: on failure stay where we are and say why."""
+        probe = self.client_factory(target.url)
+        self._set_busy(True)
+
+        def work() -> object:
+            with probe:
+                return probe.health()
+
+        def failed(err: BaseException) -> None:
+            self._set_busy(False)
+            self.banner.error(err)
+            if self.target is None and self.local is not None:  # at launch: fall back to this computer's server
+                self.connect(self.local)
+
+        self.submit(work, lambda _health: self.connect(target), failed)
 
     def connect_local(self) -> None:
         if self.local is None:
@@ -217,8 +259,7 @@ class AppState:
     def check_new_account(self, email: str, password: str, confirm: str) -> bool:
         """Onboarding step 1: say what is missing before moving on (the server judges strength)."""
         problem = missing(email=email, password=password) or mismatch(password, confirm)
-        if problem is None and "@" not in email:
-            problem = f"'{email.strip()}' is not an email address."
+        problem = problem or email_problem(email)
         if problem:
             self.banner.show(problem, Level.error)
             return False
@@ -226,7 +267,7 @@ class AppState:
         return True
 
     def login(self, email: str, password: str, remember: bool = False) -> None:
-        problem = missing(email=email, password=password)
+        problem = missing(email=email, password=password) or email_problem(email)
         if problem:
             self.banner.show(problem, Level.error)
             return
@@ -245,7 +286,7 @@ class AppState:
         self, code: str, password: str, confirm: str, remember: bool = False, then: Then = None
     ) -> None:
         """Join an org with the code an admin handed over; signs in as the invited account."""
-        problem = missing(code=code, password=password) or mismatch(password, confirm)
+        problem = missing(code=code, password=password) or code_problem(code) or mismatch(password, confirm)
         if problem:
             self.banner.show(problem, Level.error)
             return
@@ -256,7 +297,7 @@ class AppState:
 
         def work() -> tuple[str, Me]:
             previous = client.tokens
-            result = client.accept_invitation(code.strip().upper(), password)
+            result = client.accept_invitation(normalise_code(code), password)
             if previous is not None:  # joined while signed in: end the sign-in it replaces
                 with self.client_factory(client.base_url) as old:
                     old.adopt(previous)

@@ -11,6 +11,7 @@ from desktop.client import DalgoClient
 from desktop.client.data_models import Job, JobStarted, Source
 from desktop.client.errors import Conflict
 from desktop.client.models import Membership, Page
+from desktop.state import words
 from desktop.state.banner import Level
 from desktop.state.events import Event
 from desktop.state.session import AppState
@@ -80,7 +81,7 @@ def progress_text(job: Job) -> str:
     if progress.get("stream"):
         table = progress.get("table")
         extra = f" → {table}" if table and table != progress["stream"] else ""
-        parts.append(f"Stream {progress['stream']}{extra}")
+        parts.append(f"Table {progress['stream']}{extra}")
     fraction = progress_fraction(job)
     rows = f"{fraction[0]:,} of {fraction[1]:,}" if fraction else f"{int(progress.get('rows') or 0):,}"
     parts.append(f"{rows} rows")
@@ -113,7 +114,7 @@ def details_text(job: Job) -> str:
         lines += ["", "Rows loaded:", *(f"  {line}" for line in streams)]
     changes = (job.result or {}).get("schema_changes") or []
     if changes:
-        lines += ["", "Schema changes:", *(f"  • {c.get('message') or c}" for c in changes)]
+        lines += ["", "Column changes:", *(f"  • {c.get('message') or c}" for c in changes)]
     warnings = (job.result or {}).get("warnings") or []
     if warnings:
         lines += ["", "Warnings:", *(f"  • {w}" for w in warnings)]
@@ -136,7 +137,7 @@ def summary_text(job: Job) -> str:
         parts.append(f"{rows:,} rows")
     changes = len((job.result or {}).get("schema_changes") or [])
     if changes:
-        parts.append(f"{changes} schema change{'s' if changes != 1 else ''}")
+        parts.append(words.plural(changes, "column change"))
     if job.status == "cancelled":
         parts.append("cancelled; the previous data is intact")
     return ", ".join(parts)
@@ -235,7 +236,7 @@ class SourceSyncs:
         if job.status == "succeeded":
             rows = job_rows(job) or 0
             changes = len((job.result or {}).get("schema_changes") or [])
-            note = f" {changes} schema change{'s' if changes != 1 else ''}: see the sync history." if changes else ""
+            note = f" {words.plural(changes, 'column change')}: see the sync history." if changes else ""
             self.app.banner.show(f"Sync finished: {rows:,} rows in {elapsed_text(job.elapsed_s)}.{note}", Level.success)
         elif job.status == "failed":
             self.app.banner.show(f"The sync failed: {error_text(job)}", Level.error)

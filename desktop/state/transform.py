@@ -10,6 +10,7 @@ from typing import Any
 
 from desktop.client.data_models import Job
 from desktop.client.models import Membership
+from desktop.state import words
 from desktop.state.banner import Level
 from desktop.state.events import Event
 from desktop.state.recipe import may
@@ -263,14 +264,15 @@ class TransformModel:
 
     def import_project(self, path: str, then: Callable[[Json], None] | None = None) -> None:
         if not path.strip():
-            self.app.banner.show("Choose the folder of a dbt project.", Level.error)
+            self.app.banner.show("Choose the folder of the project to import.", Level.error)
             return
         client, slug = self._scope()
 
         def done(report: Json) -> None:
             self.import_report = report
             count = len(report.get("models", []))
-            self.app.banner.show(f"Imported dbt project {report.get('project_name')}: {count} model(s).", Level.success)
+            tables = words.plural(count, "cleaned table")
+            self.app.banner.show(f"Imported project {report.get('project_name')}: {tables}.", Level.success)
             if then:
                 then(report)
             self.load()

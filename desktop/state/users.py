@@ -6,14 +6,14 @@ from collections.abc import Callable
 from typing import Any
 
 from desktop.client.models import Invitation, Member, Membership, ResetCode
-from desktop.state import roles
+from desktop.state import roles, words
 from desktop.state.banner import Level
 from desktop.state.events import Event
 from desktop.state.session import AppState, Then
 
 SORT_KEYS: dict[str, Callable[[Member], Any]] = {
     "email": lambda m: m.email.lower(),
-    "role": lambda m: -roles.level(m.role),
+    "role": lambda m: -roles.level(m.acting_role),
     "joined": lambda m: m.joined_at,
 }
 
@@ -52,7 +52,17 @@ class UsersModel:
 
     def can_act_on(self, member: Member) -> bool:
         """Change role / remove / reset: admins, on others at or below their own level."""
-        return self.can_manage and not self.is_me(member) and roles.level(member.role) <= roles.level(self.app.role)
+        return (
+            self.can_manage and not self.is_me(member) and roles.level(member.acting_role) <= roles.level(self.app.role)
+        )
+
+    def role_name(self, member: Member) -> str:
+        """The same name the top bar shows for this person (a super-admin is 'Super admin' here too)."""
+        return roles.label(member.acting_role)
+
+    def summary(self) -> str:
+        """'1 member' / '3 members', for the page's intro."""
+        return words.plural(len(self.members), "member")
 
     def rows(self) -> list[Member]:
         return sorted(self.members, key=SORT_KEYS[self.sort_key], reverse=self.sort_desc)
@@ -153,17 +163,36 @@ class UsersModel:
     def handover_text(self, invitation: Invitation) -> str:
         """A message the admin can paste into a chat or read out: where, which code, until when."""
         target = self.app.target
-        where = "the Dalgo app on this computer" if target is None or target.embedded else f"Dalgo at {target.url}"
+        role = roles.label(invitation.role).lower()
+        if target is None or target.embedded:
+            where = "Open Dalgo on this computer (the one where Dalgo was set up for us)"
+        else:
+            where = (
+                f"Open Dalgo on any computer. On the sign-in screen choose “Connect to a hosted server…” "
+                f"and enter {target.url}. Then"
+            )
         return (
-            f"You are invited to join {invitation.org_name} on Dalgo as {invitation.role}.\n"
-            f"Open {where}, choose “I have an invitation code” on the sign-in screen and enter:\n\n"
+            f"You are invited to join {invitation.org_name} on Dalgo as {role}.\n"
+            f"{where}, choose “I have an invitation code” on the sign-in screen and enter:\n\n"
             f"    {invitation.code}\n\n"
-            f"The code works once, until {invitation.expires_at:%d %b %Y}."
+            f"The code works once, until {words.local_time(invitation.expires_at)}. "
+            "Spaces or dashes in the code do not matter."
         )
+
+    def handover_note(self) -> str:
+        """For the admin: who can use this code, and how a colleague at another office joins."""
+        target = self.app.target
+        if target is None or target.embedded:
+            return (
+                "This Dalgo runs on this computer only, so the code works here: the person signs in on this "
+                "computer. A colleague at another office joins through a hosted Dalgo server (one on the "
+                "internet): invite them there, and they choose “Connect to a hosted server…” when signing in."
+            )
+        return f"They can join from any computer with Dalgo, by connecting to {target.url} when signing in."
 
     def reset_text(self, reset: ResetCode) -> str:
         return (
             f"A password reset code for {reset.email}:\n\n    {reset.token}\n\n"
             f"On the sign-in screen choose “Forgot password?”, then “I have a reset code”. "
-            f"It works once, until {reset.expires_at:%d %b %Y %H:%M} UTC."
+            f"It works once, until {words.local_time(reset.expires_at)}."
         )

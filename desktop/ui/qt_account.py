@@ -4,22 +4,36 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QCheckBox, QPushButton, QWidget
 
+from desktop.state import words
 from desktop.state.account import AccountModel
-from desktop.state.session import AppState
+from desktop.state.session import AppState, normalise_code
 from desktop.ui.qt_dialogs import QtFormDialog
 from desktop.ui.qt_theme import label, set_kind
+
+
+def forgot_intro(app: AppState) -> str:
+    """Where a reset code comes from, and what to do when the person who forgot is the only admin."""
+    target = app.target
+    local = target is None or target.embedded
+    only_admin = (
+        "If you are the only admin, set a new password on this computer instead: open a terminal "
+        "(Command Prompt on Windows) and run <code>dalgo admin reset-password --email you@example.org</code>."
+        if local
+        else "If you are the only admin, ask whoever runs this server to run "
+        "<code>dalgo admin reset-password --email you@example.org</code> there."
+    )
+    return (
+        "Ask an admin of your organisation for a reset code: on the Users page they select you and press "
+        "<b>Issue reset code…</b>. If this server can send mail, you can also ask for a code by email below. "
+        f"Then enter the code and choose a new password.<br><br>{only_admin}"
+    )
 
 
 class QtForgotPasswordDialog(QtFormDialog):
     """Explains where reset codes come from, asks for one by mail, and takes a code plus a new password."""
 
     def __init__(self, parent: QWidget | None, account: AccountModel, email: str = "") -> None:
-        intro = (
-            "Ask an admin of your organisation for a reset code (Users → Reset password…). "
-            "If this server can send mail, you can also request a code by email below. "
-            "Then enter the code and choose a new password."
-        )
-        super().__init__(parent, "Reset your password", intro, "Set new password")
+        super().__init__(parent, "Reset your password", forgot_intro(account.app), "Set new password")
         self.account = account
         self.email = self.field("Email", "you@example.org")
         self.email.setText(email)
@@ -50,7 +64,8 @@ class QtAcceptInvitationDialog(QtFormDialog):
         )
         super().__init__(parent, "Join with an invitation code", intro, "Join")
         self.state = state
-        self.code = self.field("Invitation code", "XXXX-XXXX-XXXX")
+        self.code = self.field("Invitation code", "e.g. ABCD-EFGH-JKLM (spaces or dashes are fine)")
+        self.code.editingFinished.connect(lambda: self.code.setText(normalise_code(self.code.text())))
         self.password = self.field("Password", "at least 10 characters", password=True)
         self.confirm = self.field("Repeat password", "", password=True)
         self.remember = QCheckBox("Keep me signed in on this computer")
@@ -78,13 +93,13 @@ class QtChangePasswordDialog(QtFormDialog):
 class QtCreateOrgDialog(QtFormDialog):
     def __init__(self, parent: QWidget | None, account: AccountModel) -> None:
         intro = (
-            "A separate workspace with its own members, data and warehouse. You become its admin and can "
+            "A separate workspace with its own members and data. You become its admin and can "
             "invite people from the Users page."
         )
         super().__init__(parent, "Create an organisation", intro, "Create")
         self.account = account
         self.name = self.field("Name", "e.g. Nairobi Field Office")
-        self.form.addRow("", label("The short name (slug) used by the API is made from the name.", "Muted"))
+        self.form.addRow("", label(f"A {words.SHORT_NAME} is made from the name.", "Muted"))
 
     def submit(self) -> None:
         self.account.create_org(self.name.text(), then=self.accept)

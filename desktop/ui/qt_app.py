@@ -19,7 +19,7 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(argv if argv is not None else sys.argv[:1])
     app.setApplicationName("Dalgo")
-    app.setApplicationDisplayName("Dalgo")
+    # no application display name: Qt would append " — Dalgo" to titles that already start with "Dalgo —"
     app.setOrganizationName("Dalgo")
     apply_theme(app)
     install_wheel_guard(app)

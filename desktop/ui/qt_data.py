@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.client.data_models import TableInfo
-from desktop.state import roles
+from desktop.state import roles, words
 from desktop.state.data import DataModel
 from desktop.state.grid import EXPORT_FORMATS, PAGE_SIZES
 from desktop.ui.qt_grid import GridTableModel, QtFilterBar, QtProfilePanel
@@ -78,11 +78,11 @@ class QtDataPage(QWidget):
         set_kind(sources_button, "primary")
         sources_button.clicked.connect(lambda: go and go("sources"))
         self.empty, _ = state_card(
-            "Your warehouse is empty",
+            "No data yet",
             "Add a source and sync it; its tables appear here, ready to browse, filter and download.",
             sources_button,
         )
-        self.not_allowed, self.not_allowed_text = state_card("The warehouse is not available to your role", "")
+        self.not_allowed, self.not_allowed_text = state_card("Your role cannot browse the data", "")
         self.stack = stacked_page(self, head, split, self.empty, self.not_allowed)
         self.split = split
         model.changed.connect(self.refresh)
@@ -156,8 +156,8 @@ class QtDataPage(QWidget):
         if org is not None and not readable:
             set_card_text(
                 self.not_allowed_text,
-                f"Your role ({roles.label(org.role).lower()}) in {org.org.name} cannot browse the warehouse; "
-                "shared charts and dashboards are where your data shows. Ask an admin for the analyst role.",
+                f"Your role ({roles.label(org.role).lower()}) in {org.org.name} cannot browse the data. "
+                "Ask an admin to make you an analyst to see it.",
             )
         empty = model.loaded and not model.tables
         self.stack.setCurrentWidget(self.not_allowed if not readable else self.empty if empty else self.split)
@@ -166,8 +166,8 @@ class QtDataPage(QWidget):
         schemas = model.schemas()
         n = len(model.tables)
         self.intro.setText(
-            f"{n} table{'s' if n != 1 else ''} in {len(schemas)} schema{'s' if len(schemas) != 1 else ''} of "
-            f"{org.org.name if org else 'your'} warehouse." + (" Loading…" if model.loading else "")
+            f"{words.plural(n, 'table')} in {words.plural(len(schemas), 'group')} of "
+            f"{org.org.name if org else 'your'} data." + (" Loading…" if model.loading else "")
         )
         self._fill_tree(schemas)
 
@@ -176,7 +176,7 @@ class QtDataPage(QWidget):
         for schema, tables in schemas.items():
             top = QTreeWidgetItem([schema, ""])
             top.setData(0, KIND, "schema")
-            top.setToolTip(0, "A source's raw tables" if schema.startswith("raw_") else "")
+            top.setToolTip(0, f"{words.place(schema).capitalize()} (schema {schema} in {words.YOUR_DATA})")
             self.tree.addTopLevelItem(top)
             for info in tables:
                 item = QTreeWidgetItem([info.name, f"{info.rows:,}" if info.rows is not None else info.kind])
@@ -208,7 +208,8 @@ class QtDataPage(QWidget):
             return
         item.takeChildren()
         for column in self.model.columns.get((schema, table), []):
-            child = QTreeWidgetItem([column.name, column.type])
+            child = QTreeWidgetItem([column.name, words.type_name(column.type)])
+            child.setToolTip(1, words.type_tip(column.type))
             child.setData(0, KIND, "column")
             child.setData(0, WHERE, (schema, table, column.name))
             if column.original_name and column.original_name != column.name:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.client.data_models import ColumnProfile
+from desktop.state import words
 from desktop.state.grid import NO_VALUE, OPERATORS, GridModel
 from desktop.ui.qt_theme import MUTED, PRIMARY, TEXT, card, label
 
@@ -69,7 +70,7 @@ class GridTableModel(QAbstractTableModel):
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if role == Qt.ItemDataRole.ToolTipRole and orientation == Qt.Orientation.Horizontal:
             column = self.grid.columns[section]
-            return f"{column.name} ({column.type}). Click to sort: ascending, descending, none."
+            return f"{column.name} ({words.type_tip(column.type)}). Click to sort: ascending, descending, none."
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if orientation == Qt.Orientation.Vertical:
@@ -90,8 +91,8 @@ class QtFilterBar(QWidget):
         self.column = QComboBox()
         self.column.setMinimumWidth(160)
         self.op = QComboBox()
-        for op, words in OPERATORS:
-            self.op.addItem(words, op)
+        for op, text in OPERATORS:
+            self.op.addItem(text, op)
         self.op.currentIndexChanged.connect(self._op_changed)
         self.value = QLineEdit()
         self.value.setPlaceholderText("value")
@@ -212,8 +213,8 @@ class QtBars(QWidget):
 class QtProfilePanel(QWidget):
     """The profile of the column picked in the grid or the tree."""
 
-    STATS = (("type", "Type"), ("rows", "Rows"), ("nulls", "Nulls"), ("distinct", "Distinct"), ("min", "Min"),
-             ("max", "Max"), ("mean", "Mean"))  # fmt: skip
+    STATS = (("type", "Type"), ("rows", "Rows"), ("nulls", "Empty cells"), ("distinct", "Different values"),
+             ("min", "Smallest"), ("max", "Largest"), ("mean", "Average"))  # fmt: skip
 
     def __init__(self, grid: GridModel, go_profile: Callable[[str], None] | None = None) -> None:
         super().__init__()
@@ -260,7 +261,7 @@ class QtProfilePanel(QWidget):
 
     def _fill(self, profile: ColumnProfile) -> None:
         share = f" ({100 * profile.nulls / profile.rows:.1f} %)" if profile.rows else ""
-        texts = {"type": f"{profile.type} ({profile.kind})", "rows": f"{profile.rows:,}", "nulls": f"{profile.nulls:,}{share}",
+        texts = {"type": words.type_name(profile.type), "rows": f"{profile.rows:,}", "nulls": f"{profile.nulls:,}{share}",
                  "distinct": "—" if profile.distinct is None else f"{profile.distinct:,}",
                  "min": cell_text(profile.min) if profile.min is not None else "—",
                  "max": cell_text(profile.max) if profile.max is not None else "—",

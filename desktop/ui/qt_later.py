@@ -8,6 +8,11 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from desktop.state.sections import Section
 from desktop.ui.qt_theme import MUTED, card, icon, label
 
+LATER_NOTE = (
+    "Today Dalgo brings in data (Sources), lets you browse and download it (Data) and clean it (Transform). "
+    "This page stays empty until this part is ready: it will never show made-up examples."
+)
+
 
 class QtComingLaterPage(QWidget):
     def __init__(self, section: Section) -> None:
@@ -19,18 +24,13 @@ class QtComingLaterPage(QWidget):
         picture.setPixmap(icon(section.key, MUTED, 48).pixmap(QSize(48, 48)))
         picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(picture)
-        headline = label(f"{section.title} is coming in a later version", "Section")
+        headline = label(f"{section.title}: coming in a later version", "Section")
         headline.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(headline)
         self.summary = label(f"What it will do: {section.summary}", "Muted", wrap=True)
         self.summary.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.summary)
-        note = label(
-            "This version sets up accounts, organisations and users. Nothing on this page is a placeholder "
-            "with made-up data; it will appear here once it works.",
-            "Muted",
-            wrap=True,
-        )
+        note = label(LATER_NOTE, "Muted", wrap=True)
         note.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(note)
         panel.setFixedWidth(600)  # a fixed width lets the wrapped labels compute their height

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.state import words
 from desktop.state.recipe import FILTER_NOTE, ColumnAction, RecipeModel, cannot_change, column_actions
 from desktop.state.step_words import facet_filter_config
 from desktop.state.transform import TransformModel
@@ -67,7 +68,7 @@ class PreviewTable(QAbstractTableModel):
             if role == Qt.ItemDataRole.DisplayRole:
                 return column["name"]
             if role == Qt.ItemDataRole.ToolTipRole:
-                return f"{column['name']} ({column['type']}). Right-click for cleaning steps."
+                return f"{column['name']} ({words.type_tip(column['type'])}). Right-click for cleaning steps."
         if orientation == Qt.Orientation.Vertical and role == Qt.ItemDataRole.DisplayRole:
             return str(section + 1)
         return None
@@ -86,9 +87,12 @@ class QtRecipeEditor(QWidget):
         self.subtitle = label("", "Muted", wrap=True)
         self.undo_button, self.redo_button = QPushButton("Undo"), QPushButton("Redo")
         self.save_button, self.run_button = QPushButton("Save"), QPushButton("Save and run")
-        self.test_button, self.eject_button = QPushButton("Test"), QPushButton("Eject to SQL…")
-        self.docs_button = QPushButton("Tests & descriptions…")
-        self.docs_button.setToolTip("Model and column descriptions, and dbt tests on the output columns")
+        self.test_button, self.eject_button = QPushButton("Test"), QPushButton(words.TURN_INTO_SQL)
+        self.eject_button.setToolTip(words.TURN_INTO_SQL_TIP)
+        self.docs_button = QPushButton("Tests && descriptions…")
+        self.docs_button.setToolTip(
+            "Descriptions of the cleaned table and its columns, and checks on the columns (dbt tests)"
+        )
         self.docs_button.clicked.connect(self.open_docs)
         set_kind(self.run_button, "primary")
         self.undo_button.setToolTip("Undo (Ctrl+Z)")
@@ -239,12 +243,12 @@ class QtRecipeEditor(QWidget):
     def refresh(self) -> None:
         model, recipe = self.model, self.model.recipe or {}
         self.title.setText(f"Recipe: {recipe.get('name', '')}")
-        state = "ejected to a SQL model (read-only)" if model.ejected else recipe.get("status", "")
-        target = f"model {recipe.get('model_name')}" if recipe.get("model_name") else ""
+        state = "turned into SQL (read-only)" if model.ejected else recipe.get("status", "")
+        target = f"{words.CLEANED_TABLE} {recipe.get('model_name')}" if recipe.get("model_name") else ""
         self.subtitle.setText(f"On {model.input_text()} → {target} · {state}")
         self._fill_steps()
         can, run = model.can_edit, self.transform.can_run and not model.ejected
-        tip = "" if can else ("This recipe was ejected to SQL." if model.ejected else cannot_change(model.app.role))
+        tip = "" if can else ("This recipe was turned into SQL." if model.ejected else cannot_change(model.app.role))
         self.undo_button.setEnabled(can and bool(recipe.get("can_undo")))
         self.redo_button.setEnabled(can and bool(recipe.get("can_redo")))
         for b in (self.save_button, self.add_button, self.eject_button, self.docs_button):

@@ -25,7 +25,7 @@ from desktop.ui.qt_dialogs import QtFormDialog
 
 Json = dict[str, Any]
 INTRO = (
-    "Saved into the model's schema.yml when you save the recipe. Test runs them: a failing test of severity "
+    "Saved with the cleaned table when you save the recipe. Test runs them: a failing test of severity "
     "Warning shows as a warning, one of severity Error fails the test run."
 )
 

@@ -38,6 +38,7 @@ class QtServerSwitch(QWidget):
         layout.addWidget(self.toggle, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.url_row)
         state.target_changed.connect(self._target_changed)
+        state.busy_changed.connect(self._busy)
         if state.prefs.hosted_urls:
             self.url.setText(state.prefs.hosted_urls[0])
 
@@ -45,6 +46,10 @@ class QtServerSwitch(QWidget):
         self.where.setText(f"Server: {target.label}")
         self.url_row.hide()
         self.toggle.setText("Connect to a hosted server…" if target.embedded else "Use this computer's server instead")
+
+    def _busy(self, busy: bool) -> None:
+        self.connect_button.setEnabled(not busy)
+        self.connect_button.setText("Connecting…" if busy else "Connect")
 
     def _toggle(self) -> None:
         target = self.state.target
@@ -56,4 +61,5 @@ class QtServerSwitch(QWidget):
             self.url.setFocus()
 
     def connect_hosted(self) -> None:
+        """Try the typed address; if it cannot be reached, this screen stays on the current server."""
         self.state.connect_hosted(self.url.text())

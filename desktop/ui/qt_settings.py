@@ -16,14 +16,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.state import roles
+from desktop.state import roles, words
 from desktop.state.account import AccountModel
 from desktop.state.audit import AuditModel, action_label, detail_text
 from desktop.state.session import AppState
 from desktop.ui.qt_account import QtChangePasswordDialog, QtCreateOrgDialog
 from desktop.ui.qt_theme import card, label, set_kind
 
-AUDIT_COLUMNS = ["When (UTC)", "Who", "Event", "Target", "Details", "From"]
+AUDIT_COLUMNS = ["When", "Who", "Event", "Target", "Details", "From"]
 
 
 class QtSettingsPage(QScrollArea):
@@ -133,12 +133,12 @@ class QtSettingsPage(QScrollArea):
         self.audit_table.setRowCount(len(events))
         for r, event in enumerate(events):
             cells = (
-                f"{event.created_at:%Y-%m-%d %H:%M}",
+                words.local_time(event.created_at),
                 event.actor_email or "—",
                 action_label(event.action),
                 event.target or "",
                 detail_text(event),
-                event.ip or "",
+                words.address(event.ip),
             )
             for c, text in enumerate(cells):
                 self.audit_table.setItem(r, c, QTableWidgetItem(text))

@@ -217,7 +217,7 @@ class QtDeleteSourceDialog(QtFormDialog):
     def __init__(self, parent: QWidget, model: SourcesModel, source: Source) -> None:
         intro = (
             f"{source.name}'s settings and sync history are removed. The tables already loaded into "
-            f"{source.schema_name} stay in the warehouse."
+            f"{source.schema_name} stay in your data (the Data page)."
         )
         super().__init__(parent, f"Delete {source.name}?", intro, "Delete", danger=True)
         self.model, self.source = model, source

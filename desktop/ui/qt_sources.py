@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.client.data_models import Job, Source
-from desktop.state import access, roles
+from desktop.state import access, roles, words
 from desktop.state.source_syncs import STATUS_LABELS, job_rows, when_text
 from desktop.state.sources import SourcesModel, StreamChoice, connector_for_file
 from desktop.ui.qt_source_dialogs import QtDeleteSourceDialog, QtLogDialog, QtSourceDialog, dropped_file, pick_file
@@ -78,7 +78,8 @@ class QtSourceDetail(QWidget):
         self.title = label("", "PageTitle")
         self.subtitle = label("", "Muted", wrap=True)
         self.check_button = QPushButton("Test connection")
-        self.discover_button = QPushButton("Discover")
+        self.discover_button = QPushButton(words.LOOK_FOR_TABLES)
+        self.discover_button.setToolTip(words.LOOK_FOR_TABLES_TIP)
         self.sync_button = QPushButton("Sync now")
         set_kind(self.sync_button, "primary")
         self.edit_button = QPushButton("Edit…")
@@ -109,7 +110,7 @@ class QtSourceDetail(QWidget):
         self.streams = QtStreamsTable(page.save_streams)
         self.history = QtSyncHistory(page.show_log)
         self.tabs = QTabWidget()
-        self.tabs.addTab(self.streams, "Streams")
+        self.tabs.addTab(self.streams, "Tables")
         self.tabs.addTab(self.history, "Sync history")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 12, 0, 0)
@@ -191,7 +192,8 @@ class QtSourcesPage(QWidget):
         n = len(model.sources)
         note = "" if model.can_write else " Your role can look but not change or sync them."
         loading = " Loading…" if model.loading else ""
-        self.intro.setText(f"{n} source{'s' if n != 1 else ''} bring data into your warehouse.{loading}{note}")
+        brings = words.agree(n, "brings", "bring")
+        self.intro.setText(f"{words.plural(n, 'source')} {brings} data into Dalgo.{loading}{note}")
         self._fill_list()
         self._fill_detail()
 
@@ -229,7 +231,8 @@ class QtSourcesPage(QWidget):
             return
         detail.title.setText(source.name)
         detail.subtitle.setText(
-            f"{model.type_name(source)} · loads into schema <b>{source.schema_name}</b> · added {when_text(source.created_at)}"
+            f"{model.type_name(source)} · its tables appear in Data under <b>{source.schema_name}</b>"
+            f" · added {when_text(source.created_at)}"
         )
         busy, running = model.busy is not None, model.syncs.running(source.id) is not None
         why = access.cannot_change(model.app.role)
@@ -240,7 +243,7 @@ class QtSourcesPage(QWidget):
         detail.sync_button.setToolTip(why if not model.can_sync else "A sync is running" if running else "")
         detail.new_file_button.setVisible(model.is_file_source(source))
         detail.check_button.setText("Testing…" if model.busy == "check" else "Test connection")
-        detail.discover_button.setText("Discovering…" if model.busy == "discover" else "Discover")
+        detail.discover_button.setText("Looking…" if model.busy == "discover" else words.LOOK_FOR_TABLES)
         shown = (source.id, source.catalog, source.streams, model.can_write)
         if shown != self._streams_shown:  # keep unsaved ticks while other things on the page change
             self._streams_shown = shown

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.client.data_models import Job, Source
+from desktop.state import words
 from desktop.state.source_syncs import (
     STATUS_LABELS,
     details_text,
@@ -33,7 +34,9 @@ from desktop.state.source_syncs import (
 from desktop.state.sources import MODE_LABELS, StreamChoice, stream_choices
 from desktop.ui.qt_theme import label, set_kind
 
-STREAM_COLUMNS = ["Sync", "Stream", "Columns", "Sync mode", "Cursor", "Primary key"]
+STREAM_COLUMNS = ["Sync", "Table", "Columns", "How to sync", "Changes since", words.UNIQUE_ID]
+STREAM_TIPS = ["", "The source's streams: its forms, sheets or tables", "", "The sync mode",
+               words.CHANGES_COLUMN + ". " + words.CHANGES_COLUMN_TIP, words.UNIQUE_ID_TIP]  # fmt: skip
 HISTORY_COLUMNS = ["Status", "Started", "Took", "Result"]
 NONE = "—"
 
@@ -71,15 +74,19 @@ class QtStreamsTable(QWidget):
         super().__init__()
         self.choices: list[StreamChoice] = []
         self.editable = True
-        self.empty = label("Run Discover to list the streams (tables, forms, sheets) this source offers.", "Muted")
+        self.empty = label(
+            f"Press “{words.LOOK_FOR_TABLES}” to list the tables (forms, sheets) this source offers.", "Muted"
+        )
         self.table = table(STREAM_COLUMNS)
         header = self.table.horizontalHeader()
+        for column, tip in enumerate(STREAM_TIPS):
+            self.table.horizontalHeaderItem(column).setToolTip(tip)  # type: ignore[union-attr]
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         for column, width in ((3, 210), (4, 190), (5, 170)):  # combos: their width is not "contents"
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
             header.resizeSection(column, width)
         self.table.itemChanged.connect(self._ticked)
-        self.save_button = QPushButton("Save streams")
+        self.save_button = QPushButton("Save table choices")
         set_kind(self.save_button, "primary")
         self.save_button.clicked.connect(lambda: on_save(self.choices))
         self.note = label("", "Muted", wrap=True)
@@ -106,7 +113,7 @@ class QtStreamsTable(QWidget):
         self.save_button.setEnabled(editable)
         self.save_button.setToolTip("" if editable else why_not)
         picked = sum(c.selected for c in self.choices)
-        self.note.setText(f"{picked} of {len(self.choices)} streams selected." if self.choices else "")
+        self.note.setText(f"{picked} of {words.plural(len(self.choices), 'table')} selected." if self.choices else "")
 
     def _fill_row(self, row: int, choice: StreamChoice) -> None:
         stream = choice.stream
@@ -117,13 +124,16 @@ class QtStreamsTable(QWidget):
         tick.setFlags(flags)
         tick.setCheckState(Qt.CheckState.Checked if choice.selected else Qt.CheckState.Unchecked)
         self.table.setItem(row, 0, tick)
-        name = QTableWidgetItem(stream.name + (f"  (+ {len(stream.children)} child tables)" if stream.children else ""))
+        extra = f"  (+ {words.plural(len(stream.children), 'linked table')})" if stream.children else ""
+        name = QTableWidgetItem(stream.name + extra)
         name.setToolTip(stream.description or "")
         self.table.setItem(row, 1, name)
         self.table.setItem(row, 2, QTableWidgetItem(str(len(stream.columns))))
         modes = [(MODE_LABELS.get(m, m), m) for m in stream.supported_sync_modes]
         mode = _combo(modes, choice.sync_mode, self.editable)
         mode.currentIndexChanged.connect(lambda _i, r=row: self._picked(r))
+        for i in range(mode.count()):  # the technical name stays in the tooltip
+            mode.setItemData(i, words.sync_mode_tip(mode.itemData(i)), Qt.ItemDataRole.ToolTipRole)
         self.table.setCellWidget(row, 3, mode)
         self._fill_keys(row, choice)
 
@@ -150,7 +160,7 @@ class QtStreamsTable(QWidget):
         if item.column() == 0 and item.row() < len(self.choices):
             self.choices[item.row()].selected = item.checkState() == Qt.CheckState.Checked
             picked = sum(c.selected for c in self.choices)
-            self.note.setText(f"{picked} of {len(self.choices)} streams selected.")
+            self.note.setText(f"{picked} of {words.plural(len(self.choices), 'table')} selected.")
 
     def _picked(self, row: int) -> None:
         """A combo changed: read all three back; cursor and key only apply to the incremental modes."""
@@ -231,7 +241,7 @@ class QtSyncHistory(QWidget):
     def __init__(self, on_log: Callable[[Job], None]) -> None:
         super().__init__()
         self.jobs: list[Job] = []
-        self.empty = label("No syncs yet. Press Sync now to load the selected streams.", "Muted")
+        self.empty = label("No syncs yet. Press Sync now to load the selected tables.", "Muted")
         self.table = table(HISTORY_COLUMNS)
         self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.table.setMaximumHeight(160)  # a few runs at a glance; the details below get the room

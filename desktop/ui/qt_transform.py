@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.state.recipe import RecipeModel, cannot_change
+from desktop.state import words
 from desktop.state.session import AppState
 from desktop.state.sql_model import SqlModelState
 from desktop.state.transform import Item, TransformModel, node_rows
@@ -29,7 +30,7 @@ from desktop.ui.qt_recipe import QtRecipeEditor
 from desktop.ui.qt_sql_editor import QtSqlEditor
 from desktop.ui.qt_theme import label, set_kind
 
-KIND_WORDS = {"recipe": "recipe", "ejected": "ejected recipe", "sql": "SQL", "imported": "imported"}
+KIND_WORDS = {"recipe": "recipe", "ejected": "turned into SQL", "sql": "SQL", "imported": "imported"}
 
 
 class QtNewRecipeDialog(QtFormDialog):
@@ -41,7 +42,7 @@ class QtNewRecipeDialog(QtFormDialog):
         for schema, table in model.tables:
             self.source.addItem(f"{schema}.{table}", f"{schema}.{table}")
         for m in model.models:
-            self.source.addItem(f"model {m['name']}", f"model:{m['name']}")
+            self.source.addItem(f"{words.CLEANED_TABLE} {m['name']}", f"model:{m['name']}")
         self.form.addRow("Start from", self.source)
 
     def submit(self) -> None:
@@ -50,7 +51,8 @@ class QtNewRecipeDialog(QtFormDialog):
 
 class QtNewSqlModelDialog(QtFormDialog):
     def __init__(self, parent: QWidget, model: TransformModel) -> None:
-        super().__init__(parent, "New SQL model", "A dbt model written by hand, in the same project.", "Create")
+        intro = "Advanced: a cleaned table written by hand in SQL, beside the recipes."
+        super().__init__(parent, "New SQL table", intro, "Create")
         self.model = model
         self.name = self.field("Name", "e.g. city_counts")
         self.sql = QPlainTextEdit()
@@ -65,10 +67,10 @@ class QtNewSqlModelDialog(QtFormDialog):
 class QtEjectDialog(QtFormDialog):
     def __init__(self, parent: QWidget, page: QtTransformPage) -> None:
         intro = (
-            "The recipe becomes a SQL model you edit by hand. The recipe stays, marked as ejected and read-only, "
+            "Advanced: the recipe becomes SQL that you edit by hand. The recipe stays, read-only, "
             "and never overwrites the SQL."
         )
-        super().__init__(parent, "Eject to SQL?", intro, "Eject", danger=True)
+        super().__init__(parent, "Turn the recipe into SQL?", intro, "Turn into SQL", danger=True)
         self.page = page
 
     def submit(self) -> None:
@@ -98,7 +100,7 @@ class QtTransformPage(QWidget):
         self._run_after_save = False
         self.recipe_editor = QtRecipeEditor(self.recipe, self.model)
         self.sql_editor = QtSqlEditor(self.sql)
-        self.empty = label("Choose a recipe or model on the left, or create a new recipe.", "Muted")
+        self.empty = label("Choose a recipe or cleaned table on the left, or create a new recipe.", "Muted")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.editors = QStackedWidget()
         for w in (self.empty, self.recipe_editor, self.sql_editor):
@@ -131,8 +133,10 @@ class QtTransformPage(QWidget):
         self.list.itemClicked.connect(lambda it: self.open_item(it.data(Qt.ItemDataRole.UserRole)))
         self.new_recipe_button = QPushButton("New recipe…")
         set_kind(self.new_recipe_button, "primary")
-        self.new_sql_button = QPushButton("New SQL model…")
-        self.import_button = QPushButton("Import dbt project…")
+        self.new_sql_button = QPushButton("New SQL table…")
+        self.new_sql_button.setToolTip("Advanced: a dbt model written by hand in SQL")
+        self.import_button = QPushButton("Import a project…")
+        self.import_button.setToolTip("Advanced: bring in an existing dbt project's models")
         self.run_all_button, self.test_all_button = QPushButton("Run all"), QPushButton("Test all")
         self.new_recipe_button.clicked.connect(lambda: self._open(QtNewRecipeDialog(self.window(), self.model)))
         self.new_sql_button.clicked.connect(lambda: self._open(QtNewSqlModelDialog(self.window(), self.model)))
@@ -143,7 +147,7 @@ class QtTransformPage(QWidget):
         panel.setFixedWidth(210)
         layout = QVBoxLayout(panel)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(label("Recipes and models", "Section"))
+        layout.addWidget(label("Recipes and cleaned tables", "Section"))
         layout.addWidget(self.list, 1)
         for b in (self.new_recipe_button, self.new_sql_button, self.import_button):
             layout.addWidget(b)
@@ -156,7 +160,7 @@ class QtTransformPage(QWidget):
     def _job_panel(self) -> QWidget:
         self.job_title = label("", "Section")
         self.job_table = QTableWidget(0, 5)
-        self.job_table.setHorizontalHeaderLabels(["Model", "Status", "Rows", "Time", "Message"])
+        self.job_table.setHorizontalHeaderLabels(["Table", "Status", "Rows", "Time", "Message"])
         self.job_table.verticalHeader().hide()
         self.job_table.horizontalHeader().setStretchLastSection(True)
         self.job_table.setMaximumHeight(100)
@@ -242,6 +246,6 @@ class QtTransformPage(QWidget):
         self.editors.setCurrentWidget(self.sql_editor)
 
     def choose_import(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Choose a dbt project folder")
+        folder = QFileDialog.getExistingDirectory(self, "Choose the project folder to import")
         if folder:
             self.model.import_project(folder, lambda r: self._open(QtImportReportDialog(self.window(), r)))

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.client.models import Invitation, Member, ResetCode
-from desktop.state import roles
+from desktop.state import roles, words
 from desktop.state.users import UsersModel
 from desktop.ui.qt_dialogs import QtCodeDialog, QtFormDialog
 from desktop.ui.qt_theme import label, set_kind
@@ -169,9 +169,11 @@ class QtUsersPage(QWidget):
         if org is None:
             self.intro.setText("You are not in any organisation yet.")
         elif not model.can_read:
-            self.intro.setText(f"Your role ({org.role}) in {org.org.name} cannot see the member list.")
+            self.intro.setText(
+                f"Your role ({roles.label(org.role).lower()}) in {org.org.name} cannot see the member list."
+            )
         else:
-            count = f"{len(model.members)} member{'s' if len(model.members) != 1 else ''}"
+            count = model.summary()
             note = "" if model.can_manage else " Only admins can invite people or change roles."
             self.intro.setText(f"{count} of <b>{org.org.name}</b>." + (" Loading…" if model.loading else "") + note)
         self.invite_button.setVisible(model.can_manage)
@@ -187,7 +189,9 @@ class QtUsersPage(QWidget):
         self.members.setRowCount(len(rows))
         for r, member in enumerate(rows):
             email = member.email + ("  (you)" if self.model.is_me(member) else "")
-            for c, text in enumerate((email, roles.label(member.role), f"{member.joined_at:%d %b %Y}")):
+            for c, text in enumerate(
+                (email, self.model.role_name(member), f"{member.joined_at.astimezone():%d %b %Y}")
+            ):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, member.id)
                 self.members.setItem(r, c, item)
@@ -203,7 +207,7 @@ class QtUsersPage(QWidget):
         items = self.model.invitations
         self.invitations.setRowCount(len(items))
         for r, inv in enumerate(items):
-            for c, text in enumerate((inv.email, roles.label(inv.role), inv.code, f"{inv.expires_at:%d %b %Y}")):
+            for c, text in enumerate((inv.email, roles.label(inv.role), inv.code, words.local_time(inv.expires_at))):
                 self.invitations.setItem(r, c, QTableWidgetItem(text))
         self.pending_title.setText(f"Pending invitations ({len(items)})")
         self.invitations.setVisible(bool(items))
@@ -259,7 +263,10 @@ class QtUsersPage(QWidget):
             self.model.cancel_invitation(invitation)
 
     def show_invitation(self, invitation: Invitation) -> None:
-        intro = f"Give this code to {invitation.email}. They choose “I have an invitation code” when signing in."
+        intro = (
+            f"Give this code to {invitation.email}. They choose “I have an invitation code” when signing in. "
+            + self.model.handover_note()
+        )
         self._open(
             QtCodeDialog(
                 self.window(), "Invitation created", intro, invitation.code, self.model.handover_text(invitation)

@@ -20,7 +20,7 @@ ManageUsers = Annotated[OrgContext, Depends(require(Permission.users_manage))]
 
 
 def _member(m: Membership, u: User) -> schemas.Member:
-    return schemas.Member(id=u.id, email=u.email, role=m.role, joined_at=m.created_at)
+    return schemas.Member(id=u.id, email=u.email, role=m.role, joined_at=m.created_at, is_superuser=u.is_superuser)
 
 
 def _invitation(i: Invitation, ctx_slug: str, ctx_name: str) -> schemas.Invitation:

@@ -16,6 +16,8 @@ class Member(BaseModel):
     email: str
     role: str
     joined_at: datetime
+    # a super-admin acts as super-admin in every org, whatever their membership row says: the desktop shows that
+    is_superuser: bool = False
 
 
 MemberPage = Page[Member]

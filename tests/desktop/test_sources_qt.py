@@ -184,7 +184,7 @@ def test_cancel_a_running_sync_then_delete_the_source(
     click(qtbot, page.detail.delete_button)
     confirm = page.dialog
     assert confirm is not None and confirm.windowTitle() == "Delete Kobo?"
-    assert any("stay in the warehouse" in text.text() for text in confirm.findChildren(QLabel))
+    assert any("stay in your data" in text.text() for text in confirm.findChildren(QLabel))
     click(qtbot, confirm.ok_button)  # type: ignore[attr-defined]
     qtbot.waitUntil(lambda: page.stack.currentWidget() is page.empty, timeout=WAIT)
     assert admin.list_sources().total == 0 and banner_text(window).startswith("Deleted Kobo.")

@@ -52,7 +52,7 @@ def test_csv_source_from_upload_to_sync_history(model: SourcesModel, tmp_path: P
     model.create("Clinic visits", "csv", {"upload_id": upload(model, csv).id})
     source = model.selected
     assert source is not None and source.name == "Clinic visits"
-    assert "Found 1 stream" in notice(model)  # discovered right after creating
+    assert "Found 1 table" in notice(model)  # discovered right after creating
     (choice,) = stream_choices(source)
     assert choice.stream.name == "clinic_visits" and len(choice.stream.columns) == 4
     assert choice.stream.primary_key_candidates == ["id"] and "incremental_dedup" in choice.stream.supported_sync_modes
@@ -79,8 +79,8 @@ def test_new_file_version_reports_the_added_column(model: SourcesModel, tmp_path
     model.sync(model.selected)  # type: ignore[arg-type]
     job = model.syncs.current[source.id]
     assert job.status == "succeeded", job.error
-    assert summary_text(job) == "30 rows, 1 schema change"
-    assert "phone" in details_text(job) and "1 schema change" in notice(model)
+    assert summary_text(job) == "30 rows, 1 column change"
+    assert "phone" in details_text(job) and "1 column change" in notice(model)
     assert len(model.syncs.history) == 2
 
 

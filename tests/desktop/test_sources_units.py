@@ -86,14 +86,14 @@ def test_jobs_read_as_plain_language() -> None:
     assert "What to do: edit the source and paste a new token" in details_text(failed)
     running = _job(status="running", elapsed_s=12.4, progress={"stream": "survey", "table": "survey__members",
                                                                 "rows": 1200, "bytes": 3_400_000})  # fmt: skip
-    assert progress_text(running) == "Stream survey → survey__members · 1,200 rows · 3.4 MB · 12 s"
+    assert progress_text(running) == "Table survey → survey__members · 1,200 rows · 3.4 MB · 12 s"
     done = _job(result={"rows": 7, "streams": {"survey": {"rows": 7, "sync_mode": "full_refresh",
                 "rows_by_table": {"survey": 7, "survey__members": 19}}},
                 "schema_changes": [{"message": "New column 'phone' (VARCHAR) in survey"}], "warnings": ["2 ragged rows"]})  # fmt: skip
     text = details_text(done)
     assert "survey: 7 rows (full refresh)" in text and "survey__members: 19 rows" in text
     assert "• New column 'phone' (VARCHAR) in survey" in text and "• 2 ragged rows" in text
-    assert summary_text(done) == "7 rows, 1 schema change"
+    assert summary_text(done) == "7 rows, 1 column change"
     assert elapsed_text(75) == "1 min 15 s" and elapsed_text(0.42) == "0.4 s"
 
 

@@ -259,18 +259,38 @@ def test_change_password_then_sign_in_with_the_new_one(headless: AppState, url: 
     assert headless.screen == Screen.main
 
 
-def test_unreachable_hosted_server_leaves_login_with_the_reason(headless: AppState) -> None:
+def test_unreachable_hosted_server_keeps_the_local_one_and_the_typed_email(
+    headless: AppState, url: str, dalgo_home: Path
+) -> None:
     import socket
 
+    _set_up(headless, url, dalgo_home)
+    headless.logout()
+    local, client = headless.target, headless.client
     sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
+    sock.bind(("127.0.0.2", 0))  # a loopback address that is not "this computer"'s name: a hosted server that is down
     port = sock.getsockname()[1]
     sock.close()
-    headless.connect_hosted(f"http://127.0.0.1:{port}")
-    assert headless.screen == Screen.login
-    assert "Cannot reach the Dalgo server" in headless.banner.notice.text  # type: ignore[union-attr]
+    targets: list[object] = []
+    headless.target_changed.connect(targets.append)
+    headless.connect_hosted(f"http://127.0.0.2:{port}")
+    assert headless.target is local and headless.client is client and targets == []
+    assert headless.screen == Screen.login and not headless.busy and headless.last_email == ADMIN
+    text = headless.banner.notice.text  # type: ignore[union-attr]
+    assert "127.0.0.2 is not answering" in text and "Errno" not in text
+    headless.login(ADMIN, PASSWORD)  # the local server still works
+    assert headless.screen == Screen.main
     headless.connect_hosted("")
     assert "Enter the address" in headless.banner.notice.text  # type: ignore[union-attr]
+
+
+def test_a_hosted_server_unreachable_at_launch_falls_back_to_this_computer(url: str, dalgo_home: Path) -> None:
+    state = _fresh_state(dalgo_home)
+    state.prefs.remember_server("https://dalgo.invalid", "https://dalgo.invalid")
+    state.launch()
+    assert state.target is None and "Can't reach dalgo.invalid" in state.banner.notice.text  # type: ignore[union-attr]
+    _local(state, url, dalgo_home)
+    assert state.target is not None and state.target.embedded and state.screen == Screen.onboarding
 
 
 def test_the_hosted_server_used_last_is_opened_at_launch(headless: AppState, url: str, dalgo_home: Path) -> None:

@@ -165,7 +165,7 @@ def require_text(columns: list[ColumnType], name: str, action: str) -> None:
         raise StepConfigError(
             f"{action} works on text, but '{name}' is {column.type}",
             column=name,
-            hint=f"add a 'Cast types' step turning '{name}' into text (VARCHAR) first",
+            hint=f"add a 'Change column type' step turning '{name}' into text first",
         )
 
 

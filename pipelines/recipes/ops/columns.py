@@ -155,7 +155,7 @@ def _arith_type(columns: list[ColumnType], config: ArithmeticConfig) -> str:
             raise StepConfigError(
                 f"arithmetic needs numbers, but {label} is {type_name}",
                 column=operand.column if isinstance(operand, ColumnOperand) else None,
-                hint=f"convert {label} to a number with a 'Cast types' step first",
+                hint=f"convert {label} to a number with a 'Change column type' step first",
             )
         kinds.append(kind_of(type_name))
     return "BIGINT" if config.operator != "div" and set(kinds) == {"integer"} else "DOUBLE"
@@ -220,7 +220,7 @@ def _coalesce_sql(config: CoalesceConfig, ctx: StepContext) -> exp.Query:
 register(
     OpSpec(
         "coalesce",
-        "Coalesce columns",
+        "First non-empty value",
         "columns",
         CoalesceConfig,
         describe=lambda c: (

@@ -65,7 +65,7 @@ def _join_plan(columns: list[ColumnType], config: JoinConfig, others: Others) ->
             raise StepConfigError(
                 f"join key {key.left} is {left_col.type} but {config.right.label}.{key.right} is {right_col.type}",
                 column=key.left,
-                hint="turn on 'compare keys as text' (cast_keys) or add a 'Cast types' step so both keys match",
+                hint="turn on 'compare keys as text' (cast_keys) or add a 'Change column type' step so both keys match",
             )
     plan = [("left", c.name, c) for c in columns]
     keys = {k.right for k in config.on}

@@ -68,7 +68,7 @@ def _case_used(c: CaseWhenConfig) -> list[str]:
 register(
     OpSpec(
         "case_when",
-        "Case when",
+        "Set values by condition",
         "columns",
         CaseWhenConfig,
         describe=_describe_case,
@@ -156,7 +156,7 @@ def _generic_sql(config: GenericConfig, ctx: StepContext) -> exp.Query:
 register(
     OpSpec(
         "generic",
-        "SQL function",
+        "SQL function (advanced)",
         "columns",
         GenericConfig,
         describe=lambda c: f"{c.output_column} = {c.function.upper()}({', '.join(operand_text(a) for a in c.args)})",

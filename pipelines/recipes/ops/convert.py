@@ -103,7 +103,7 @@ def _describe_cast(c: CastConfig) -> str:
 register(
     OpSpec(
         "cast",
-        "Cast types",
+        "Change column type",
         "columns",
         CastConfig,
         describe=_describe_cast,
@@ -168,7 +168,7 @@ def _parse_expr(config: ParseDatesConfig, ctx: StepContext) -> exp.Expr:
         raise StepConfigError(
             f"dates can be parsed from text, but '{config.column}' is {source_type}",
             column=config.column,
-            hint="convert it to text first with a 'Cast types' step",
+            hint="convert it to text first with a 'Change column type' step",
         )
     text = exp.Trim(this=col(config.column))
     tries = [_one_format(ctx, text.copy(), f, config.target) for f in config.formats]

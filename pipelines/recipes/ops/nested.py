@@ -63,7 +63,7 @@ def _flat_names(config: FlattenJsonConfig) -> list[str]:
 
 
 def _flatten_output(columns: list[ColumnType], config: FlattenJsonConfig, others: Others) -> list[ColumnType]:
-    require_text(columns, config.column, "Flatten JSON")
+    require_text(columns, config.column, "Split nested data into columns")
     kept = [c for c in columns if config.keep_original or c.name != config.column]
     for name in _flat_names(config):
         kept = put_column(kept, name, "VARCHAR")
@@ -80,7 +80,7 @@ def _flatten_sql(config: FlattenJsonConfig, ctx: StepContext) -> exp.Query:
 register(
     OpSpec(
         "flatten_json",
-        "Flatten JSON",
+        "Split nested data into columns",
         "columns",
         FlattenJsonConfig,
         describe=lambda c: f"Pull {names(c.paths)} out of JSON column {c.column}",

@@ -46,7 +46,7 @@ def aggregate_type(function: str, column_type: str | None, label: str) -> str:
         raise StepConfigError(
             f"{function} needs numbers, but {label} is {column_type}",
             column=label,
-            hint=f"convert {label} to a number with a 'Cast types' step first",
+            hint=f"convert {label} to a number with a 'Change column type' step first",
         )
     if function == "avg":
         return "DOUBLE"

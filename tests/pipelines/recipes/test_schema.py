@@ -143,4 +143,4 @@ def test_text_operation_on_number_column_suggests_a_cast() -> None:
     with pytest.raises(RecipeError) as info:
         infer_columns(recipe({"op": "trim", "config": {"columns": ["household"]}}), SURVEY_TYPES)
     assert "'household' is INTEGER" in info.value.message
-    assert info.value.hint and "Cast types" in info.value.hint
+    assert info.value.hint and "Change column type" in info.value.hint
