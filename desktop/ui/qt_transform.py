@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.state.recipe import RecipeModel, cannot_change
 from desktop.state import words
+from desktop.state.recipe import RecipeModel, cannot_change
 from desktop.state.session import AppState
 from desktop.state.sql_model import SqlModelState
 from desktop.state.transform import Item, TransformModel, node_rows
