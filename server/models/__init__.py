@@ -2,6 +2,7 @@
 
 from server.models.base import Base
 from server.models.data import Job, OrgWarehouse, RecipeRow, Source, Upload
+from server.models.runs import Notification, NotificationSetting, Pipeline, PipelineRun, RunLock, TaskRun
 from server.models.security import AuditEvent, AuthSession, LoginThrottle, PasswordResetToken, RefreshToken
 from server.models.tenancy import Invitation, Membership, Org, User
 
@@ -13,12 +14,18 @@ __all__ = [
     "Job",
     "LoginThrottle",
     "Membership",
+    "Notification",
+    "NotificationSetting",
     "Org",
     "OrgWarehouse",
     "PasswordResetToken",
+    "Pipeline",
+    "PipelineRun",
     "RecipeRow",
     "RefreshToken",
+    "RunLock",
     "Source",
+    "TaskRun",
     "Upload",
     "User",
 ]

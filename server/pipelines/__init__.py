@@ -1,0 +1,1 @@
+"""Pipelines: ordered tasks on a schedule, their runs and history (the Orchestrate page's API)."""
