@@ -82,8 +82,9 @@ class QtHomePage(QWidget):
         self._fill_steps(home.next_steps(state))
 
     def _fill_steps(self, steps: list[home.Step]) -> None:
-        for widget in self.step_widgets:
+        for widget in self.step_widgets:  # hidden at once: deleteLater alone leaves them drawn until the loop runs
             self.next_layout.removeWidget(widget)
+            widget.hide()
             widget.deleteLater()
         self.step_widgets, self.step_buttons = [], []
         for n, step in enumerate(steps):
