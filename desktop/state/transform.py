@@ -60,6 +60,18 @@ def _last(model: Json) -> str:
     return STATUS_WORDS.get(last.get("status", ""), last.get("status", "") or "never run")
 
 
+def running_text(job: Job) -> str:
+    """What a running job is doing now, from its progress: "clean_villages started (2 of 5)"."""
+    progress = job.progress or {}
+    node, status = progress.get("node"), progress.get("status")
+    if not node:
+        return ""
+    done, total = progress.get("done"), progress.get("total")
+    of = f" ({done} of {total})" if done is not None and total else ""
+    said = STATUS_WORDS.get(str(status), str(status)) if status else "started"
+    return f"{node} {said.lower()}{of}"
+
+
 def node_rows(job: Job) -> list[tuple[str, str, str, str, str]]:
     """(model, status, rows, time, message) per dbt node of a finished run or test."""
     rows = []

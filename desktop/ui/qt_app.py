@@ -49,16 +49,19 @@ class WheelGuard(QObject):
 
     @staticmethod
     def _pass_to_page(widget: QWidget, event: QWheelEvent) -> None:
-        """Send the wheel to the nearest ancestor that is not a guarded control (e.g. a scroll area's viewport)."""
+        """Offer the wheel to each ancestor in turn until one takes it (e.g. a scroll area's viewport)."""
         parent = widget.parentWidget()
-        while parent is not None and _guarded(parent):
+        while parent is not None:
+            if not _guarded(parent):
+                pos = QPointF(widget.mapTo(parent, event.position().toPoint()))
+                forwarded = QWheelEvent(pos, event.globalPosition(), event.pixelDelta(), event.angleDelta(),
+                                        event.buttons(), event.modifiers(), event.phase(), event.inverted())  # fmt: skip
+                QApplication.sendEvent(parent, forwarded)
+                if forwarded.isAccepted():
+                    return
+            if parent.isWindow():
+                return
             parent = parent.parentWidget()
-        if parent is None:
-            return
-        pos = QPointF(widget.mapTo(parent, event.position().toPoint()))
-        forwarded = QWheelEvent(pos, event.globalPosition(), event.pixelDelta(), event.angleDelta(), event.buttons(),
-                                event.modifiers(), event.phase(), event.inverted())  # fmt: skip
-        QApplication.sendEvent(parent, forwarded)
 
 
 def install_wheel_guard(app: QApplication) -> None:

@@ -55,8 +55,10 @@ class QtBanner(QFrame):
     def place(self) -> None:
         """Centre the card at the top of the host, as wide as the text needs and the window allows."""
         width = min(MAX_WIDTH, max(200, self.host.width() - 32))
-        height = self.layout().heightForWidth(width) if self.layout().hasHeightForWidth() else self.sizeHint().height()
-        self.setGeometry((self.host.width() - width) // 2, TOP, width, max(height, self.minimumSizeHint().height()))
+        layout = self.layout()
+        height = layout.heightForWidth(width) if layout is not None and layout.hasHeightForWidth() else -1
+        height = max(height, self.minimumSizeHint().height(), self.sizeHint().height() if height < 0 else 0)
+        self.setGeometry((self.host.width() - width) // 2, TOP, width, height)
         self.raise_()
 
     def _show(self, notice: Notice | None) -> None:

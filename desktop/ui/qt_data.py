@@ -30,6 +30,7 @@ from desktop.client.data_models import TableInfo
 from desktop.state import roles, words
 from desktop.state.data import DataModel
 from desktop.state.grid import EXPORT_FORMATS, PAGE_SIZES
+from desktop.ui.qt_fit import QtElidedLabel
 from desktop.ui.qt_grid import GridTableModel, QtFilterBar, QtProfilePanel
 from desktop.ui.qt_sources import set_card_text, stacked_page, state_card
 from desktop.ui.qt_theme import BORDER, PRIMARY_SOFT, TEXT, label, set_kind
@@ -92,7 +93,7 @@ class QtDataPage(QWidget):
         self._grid_changed()
 
     def _table_side(self) -> QWidget:
-        self.table_title = label("Pick a table on the left to see its rows.", "Section")
+        self.table_title = QtElidedLabel("Pick a table on the left to see its rows.", "Section")
         self.page_text = label("", "Muted")
         self.filters = QtFilterBar(self.grid)
         self.view = QTableView()

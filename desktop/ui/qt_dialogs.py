@@ -39,11 +39,11 @@ class QtBodyScroll(QScrollArea):
     """A frameless scroll area that asks for its whole content's size, so a dialog is as tall as it needs."""
 
     def sizeHint(self) -> QSize:
-        inner = self.widget().sizeHint() if self.widget() is not None else QSize(0, 0)
+        inner = body.sizeHint() if (body := self.widget()) is not None else QSize(0, 0)
         return inner + QSize(self.verticalScrollBar().sizeHint().width(), 2)
 
     def minimumSizeHint(self) -> QSize:
-        inner = self.widget().minimumSizeHint() if self.widget() is not None else QSize(0, 0)
+        inner = body.minimumSizeHint() if (body := self.widget()) is not None else QSize(0, 0)
         return QSize(inner.width() + self.verticalScrollBar().sizeHint().width(), min(inner.height(), 120))
 
 
@@ -60,18 +60,18 @@ class QtDialog(QDialog):
         self.body = QVBoxLayout(self.body_widget)
         self.body.setContentsMargins(24, 20, 24, 8)
         self.body.setSpacing(12)
-        self.scroll = QtBodyScroll()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.viewport().setAutoFillBackground(False)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.scroll.setWidget(self.body_widget)
+        self.body_scroll = QtBodyScroll()
+        self.body_scroll.setWidgetResizable(True)
+        self.body_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.body_scroll.viewport().setAutoFillBackground(False)
+        self.body_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.body_scroll.setWidget(self.body_widget)
         self.buttons = QHBoxLayout()
         self.buttons.setContentsMargins(24, 8, 24, 18)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        layout.addWidget(self.scroll, 1)
+        layout.addWidget(self.body_scroll, 1)
         layout.addLayout(self.buttons)
         self._fitted = False
 
@@ -171,3 +171,21 @@ def ask_text(parent: QWidget | None, title: str, question: str, value: str = "")
     dialog = QtEditValueDialog(parent, title, question, value)
     accepted = dialog.exec() == QDialog.DialogCode.Accepted
     return dialog.edit.text(), accepted
+
+
+class QtSaveFirstDialog(QtFormDialog):
+    """Unsaved changes and an action that would not use them: [Cancel] [skip: act without saving] [save, then act]."""
+
+    def __init__(self, parent: QWidget | None, title: str, intro: str, save: str, skip: str) -> None:
+        super().__init__(parent, title, intro, save)
+        self.choice = ""  # "save" or "skip" once the user picked one
+        self.skip_button = QPushButton(skip)
+        self.skip_button.clicked.connect(lambda: self._chose("skip"))
+        self.buttons.insertWidget(self.buttons.indexOf(self.ok_button), self.skip_button)
+
+    def submit(self) -> None:
+        self._chose("save")
+
+    def _chose(self, choice: str) -> None:
+        self.choice = choice
+        self.accept()

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QVBoxLayout, QWi
 
 from desktop.state import home, roles
 from desktop.state.session import AppState
+from desktop.ui.qt_fit import scroll_body
 from desktop.ui.qt_theme import card, label, set_kind
 
 
@@ -52,7 +53,12 @@ class QtHomePage(QWidget):
         grid.addWidget(later_card, 1, 1)
         grid.setColumnStretch(0, 1)
         grid.setColumnStretch(1, 1)
-        layout = QVBoxLayout(self)
+        body = QWidget()  # scrolls on a short screen instead of squeezing the cards over each other
+        body.setObjectName("Page")
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll_body(body))
+        layout = QVBoxLayout(body)
         layout.setContentsMargins(32, 24, 32, 24)
         layout.setSpacing(8)
         layout.addWidget(self.greeting)

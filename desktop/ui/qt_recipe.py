@@ -25,6 +25,7 @@ from desktop.state import words
 from desktop.state.recipe import FILTER_NOTE, ColumnAction, RecipeModel, cannot_change, column_actions
 from desktop.state.step_words import facet_filter_config
 from desktop.state.transform import TransformModel
+from desktop.ui.qt_fit import QtElidedLabel, QtOverflowBar
 from desktop.ui.qt_parse_dates import QtParseDatesDialog
 from desktop.ui.qt_recipe_dialogs import QtClusterDialog, QtFacetPanel
 from desktop.ui.qt_recipe_tests import QtRecipeTestsDialog
@@ -83,8 +84,8 @@ class QtRecipeEditor(QWidget):
         super().__init__()
         self.model, self.transform = model, transform
         self.dialog: QWidget | None = None
-        self.title = label("", "Section")
-        self.subtitle = label("", "Muted", wrap=True)
+        self.title = QtElidedLabel("", "Section")
+        self.subtitle = QtElidedLabel("", "Muted")
         self.undo_button, self.redo_button = QPushButton("Undo"), QPushButton("Redo")
         self.save_button, self.run_button = QPushButton("Save"), QPushButton("Save and run")
         self.test_button, self.eject_button = QPushButton("Test"), QPushButton(words.TURN_INTO_SQL)
@@ -104,15 +105,14 @@ class QtRecipeEditor(QWidget):
         self.test_button.clicked.connect(self.test)
         QShortcut(QKeySequence.StandardKey.Undo, self, model.undo)
         QShortcut(QKeySequence("Ctrl+Shift+Z"), self, model.redo)
-        head = QHBoxLayout()
-        titles = QVBoxLayout()
-        titles.addWidget(self.title)
-        titles.addWidget(self.subtitle)
-        head.addLayout(titles, 1)
-        for b in (self.undo_button, self.redo_button, self.docs_button, self.save_button, self.test_button):
-            head.addWidget(b)
-        head.addWidget(self.eject_button)
-        head.addWidget(self.run_button)
+        head = QVBoxLayout()  # titles above the buttons: a long recipe name never squeezes them
+        head.setSpacing(4)
+        head.addWidget(self.title)
+        head.addWidget(self.subtitle)
+        order = (self.undo_button, self.redo_button, self.save_button, self.run_button, self.test_button,
+                 self.docs_button, self.eject_button)  # fmt: skip
+        self.toolbar = QtOverflowBar(list(order))  # what does not fit goes into "More", never cut mid-word
+        head.addWidget(self.toolbar)
         splitter = QSplitter()
         splitter.addWidget(self._steps_panel())
         splitter.addWidget(self._preview_panel())
@@ -182,6 +182,8 @@ class QtRecipeEditor(QWidget):
         self.grid.setModel(self.table_model)
         self.grid.setAlternatingRowColors(True)
         header = self.grid.horizontalHeader()
+        # a name too long for its column shows its start
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._header_menu)
         head = QHBoxLayout()

@@ -59,7 +59,13 @@ class QtShell(QWidget):
         layout.addWidget(self._sidebar())
         layout.addLayout(body, 1)
         self.current = ""
+        self.sources.unsaved_changed.connect(lambda on: self.mark_unsaved("sources", on))
         self.go("home")
+
+    def mark_unsaved(self, key: str, unsaved: bool) -> None:
+        """A dot on the section's nav entry while its page holds unsaved changes."""
+        self.nav[key].setText("  " + SECTION_BY_KEY[key].title + ("  ●" if unsaved else ""))
+        self.nav[key].setToolTip("Unsaved changes on this page" if unsaved else "")
 
     def _sidebar(self) -> QWidget:
         sidebar = QWidget()
@@ -94,7 +100,13 @@ class QtShell(QWidget):
         return sidebar
 
     def go(self, key: str) -> None:
-        """Show a section's page; the Users page fetches its lists when first shown."""
+        """Show a section's page (asking first when leaving unsaved changes); pages fetch their lists when shown."""
+        if self.current == "sources" and key != "sources" and self.sources.unsaved:
+            self.nav[self.current].setChecked(True)  # stay put until the user answered
+            self.sources_page.ask_save_first(
+                "leave", lambda: self.sources_page.save_streams_then(lambda: self.go(key)), lambda: self._leave(key)
+            )
+            return
         section = SECTION_BY_KEY[key]
         self.current = key
         self.nav[key].setChecked(True)
@@ -110,3 +122,7 @@ class QtShell(QWidget):
             self.transform_page.activate()
         elif key == "settings":
             self.audit.load()
+
+    def _leave(self, key: str) -> None:
+        self.sources_page.discard_stream_changes()
+        self.go(key)

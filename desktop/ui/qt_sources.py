@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -22,7 +23,9 @@ from PySide6.QtWidgets import (
 from desktop.client.data_models import Job, Source
 from desktop.state import access, roles, words
 from desktop.state.source_syncs import STATUS_LABELS, job_rows, when_text
-from desktop.state.sources import SourcesModel, StreamChoice, connector_for_file
+from desktop.state.sources import SourcesModel, StreamChoice, connector_for_file, unsaved
+from desktop.ui.qt_dialogs import QtSaveFirstDialog
+from desktop.ui.qt_fit import QtElidedLabel
 from desktop.ui.qt_source_dialogs import QtDeleteSourceDialog, QtLogDialog, QtSourceDialog, dropped_file, pick_file
 from desktop.ui.qt_streams import QtStreamsTable, QtSyncHistory, QtSyncProgress, table
 from desktop.ui.qt_theme import card, label, set_kind
@@ -75,7 +78,7 @@ class QtSourceDetail(QWidget):
     def __init__(self, page: QtSourcesPage) -> None:
         super().__init__()
         model = page.model
-        self.title = label("", "PageTitle")
+        self.title = QtElidedLabel("", "PageTitle")
         self.subtitle = label("", "Muted", wrap=True)
         self.check_button = QPushButton("Test connection")
         self.discover_button = QPushButton(words.LOOK_FOR_TABLES)
@@ -88,7 +91,7 @@ class QtSourceDetail(QWidget):
         set_kind(self.delete_button, "danger")
         self.check_button.clicked.connect(lambda: model.check(page.current()))  # type: ignore[arg-type]
         self.discover_button.clicked.connect(lambda: model.discover(page.current()))  # type: ignore[arg-type]
-        self.sync_button.clicked.connect(lambda: model.sync(page.current()))  # type: ignore[arg-type]
+        self.sync_button.clicked.connect(page.sync_now)
         self.edit_button.clicked.connect(page.open_edit)
         self.new_file_button.clicked.connect(page.choose_new_version)
         self.delete_button.clicked.connect(page.open_delete)
@@ -108,6 +111,7 @@ class QtSourceDetail(QWidget):
         self.upload_bar = QtTransferBar()
         self.progress = QtSyncProgress(lambda: model.syncs.cancel(page.current().id))  # type: ignore[union-attr]
         self.streams = QtStreamsTable(page.save_streams)
+        self.streams.on_change = page.streams_edited
         self.history = QtSyncHistory(page.show_log)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.streams, "Tables")
@@ -164,6 +168,7 @@ class QtSourcesPage(QWidget):
         self.stack = stacked_page(self, head, split, self.empty, self.not_allowed)
         self.split = split
         model.changed.connect(self.refresh)
+        model.unsaved_changed.connect(self.detail.streams.mark_unsaved)
         model.syncs.progress_changed.connect(self._progress)
         model.syncs.history_changed.connect(self._history)
         model.syncs.log_loaded.connect(self._log_loaded)
@@ -248,6 +253,7 @@ class QtSourcesPage(QWidget):
         if shown != self._streams_shown:  # keep unsaved ticks while other things on the page change
             self._streams_shown = shown
             detail.streams.show_source(source, model.can_write, why)
+            model.set_unsaved(False)
         self._progress(source.id)
 
     def _picked(self) -> None:
@@ -317,6 +323,37 @@ class QtSourcesPage(QWidget):
     def save_streams(self, choices: list[StreamChoice]) -> None:
         if source := self.current():
             self.model.save_streams(source, choices)
+
+    def streams_edited(self) -> None:
+        self.model.set_unsaved(unsaved(self.current(), self.detail.streams.choices))
+
+    def sync_now(self) -> None:
+        """Sync; with unsaved stream choices, ask first (the sync would use the saved ones)."""
+        source = self.current()
+        if source is None:
+            return
+        if not self.model.unsaved:
+            self.model.sync(source)
+            return
+        self.ask_save_first("sync", lambda: self.model.save_and_sync(source, self.detail.streams.choices),
+                            lambda: self.model.sync(source))  # fmt: skip
+
+    def ask_save_first(self, action: str, save: Callable[[], None], skip: Callable[[], None]) -> QtSaveFirstDialog:
+        """Save your changes first? [Cancel] [<action> without saving] [Save and <action>]."""
+        intro = "You changed which tables sync or how, and have not saved. Save your changes first?"
+        dialog = QtSaveFirstDialog(self.window(), "Save your changes first?", intro, f"Save and {action}",
+                                   f"{action.capitalize()} without saving")  # fmt: skip
+        dialog.accepted.connect(lambda: save() if dialog.choice == "save" else skip())
+        self._open(dialog)
+        return dialog
+
+    def save_streams_then(self, then: Callable[[], None]) -> None:
+        if source := self.current():
+            self.model.save_streams(source, self.detail.streams.choices, then=then)
+
+    def discard_stream_changes(self) -> None:
+        self._streams_shown = None
+        self._fill_detail()
 
     def show_log(self, job: Job) -> None:
         self.model.syncs.load_log(job)

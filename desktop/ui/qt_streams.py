@@ -74,6 +74,7 @@ class QtStreamsTable(QWidget):
         super().__init__()
         self.choices: list[StreamChoice] = []
         self.editable = True
+        self.on_change: Callable[[], None] = lambda: None  # a tick or a mode changed on screen
         self.empty = label(
             f"Press “{words.LOOK_FOR_TABLES}” to list the tables (forms, sheets) this source offers.", "Muted"
         )
@@ -82,12 +83,12 @@ class QtStreamsTable(QWidget):
         for column, tip in enumerate(STREAM_TIPS):
             self.table.horizontalHeaderItem(column).setToolTip(tip)  # type: ignore[union-attr]
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((3, 210), (4, 190), (5, 170)):  # combos: their width is not "contents"
+        for column, width in ((3, 200), (4, 140), (5, 140)):  # combos: their width is not "contents"
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
             header.resizeSection(column, width)
         self.table.itemChanged.connect(self._ticked)
         self.save_button = QPushButton("Save table choices")
-        set_kind(self.save_button, "primary")
+        set_kind(self.save_button, "")  # primary once there is something to save (mark_unsaved)
         self.save_button.clicked.connect(lambda: on_save(self.choices))
         self.note = label("", "Muted", wrap=True)
         actions = QHBoxLayout()
@@ -126,7 +127,7 @@ class QtStreamsTable(QWidget):
         self.table.setItem(row, 0, tick)
         extra = f"  (+ {words.plural(len(stream.children), 'linked table')})" if stream.children else ""
         name = QTableWidgetItem(stream.name + extra)
-        name.setToolTip(stream.description or "")
+        name.setToolTip(stream.name + (f" — {stream.description}" if stream.description else ""))
         self.table.setItem(row, 1, name)
         self.table.setItem(row, 2, QTableWidgetItem(str(len(stream.columns))))
         modes = [(MODE_LABELS.get(m, m), m) for m in stream.supported_sync_modes]
@@ -159,6 +160,7 @@ class QtStreamsTable(QWidget):
     def _ticked(self, item: QTableWidgetItem) -> None:
         if item.column() == 0 and item.row() < len(self.choices):
             self.choices[item.row()].selected = item.checkState() == Qt.CheckState.Checked
+            self.on_change()
             picked = sum(c.selected for c in self.choices)
             self.note.setText(f"{picked} of {words.plural(len(self.choices), 'table')} selected.")
 
@@ -171,6 +173,15 @@ class QtStreamsTable(QWidget):
         choice.primary_key = [part for part in key.split(",") if part]
         self.table.cellWidget(row, 4).setEnabled(self.editable and choice.sync_mode != "full_refresh")
         self.table.cellWidget(row, 5).setEnabled(self.editable and choice.sync_mode == "incremental_dedup")
+        self.on_change()
+
+    def mark_unsaved(self, unsaved: bool) -> None:
+        """Unsaved choices: the save button stands out (primary) and says so in its tooltip."""
+        set_kind(self.save_button, "primary" if unsaved else "")
+        self.save_button.style().unpolish(self.save_button)
+        self.save_button.style().polish(self.save_button)
+        self.save_button.setProperty("unsaved", unsaved)
+        self.save_button.setToolTip("You have unsaved changes: Sync now uses the saved choices" if unsaved else "")
 
     def set_selected(self, name: str, selected: bool) -> None:
         row = next(i for i, c in enumerate(self.choices) if c.stream.name == name)
@@ -244,7 +255,8 @@ class QtSyncHistory(QWidget):
         self.empty = label("No syncs yet. Press Sync now to load the selected tables.", "Muted")
         self.table = table(HISTORY_COLUMNS)
         self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
-        self.table.setMaximumHeight(160)  # a few runs at a glance; the details below get the room
+        self.table.setMinimumHeight(130)  # four runs at a glance, newest first; the details below get the rest
+        self.table.setMaximumHeight(200)
         self.table.itemSelectionChanged.connect(self._selected)
         self.details = QPlainTextEdit()
         self.details.setReadOnly(True)
@@ -276,6 +288,7 @@ class QtSyncHistory(QWidget):
         ids = [j.id for j in jobs]
         if jobs:
             self.table.selectRow(ids.index(keep.id) if keep is not None and keep.id in ids else 0)
+            self.table.scrollToTop()
         self._selected()
 
     def selected(self) -> Job | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QMenu, QToolButton, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QMenu, QSizePolicy, QToolButton, QWidget
 
 from desktop.client.models import Membership
 from desktop.state import roles
@@ -13,6 +13,8 @@ from desktop.state.server import ServerTarget
 from desktop.state.session import AppState
 from desktop.ui.qt_account import QtAcceptInvitationDialog, QtChangePasswordDialog
 from desktop.ui.qt_theme import MUTED, icon, label
+
+USER_TEXT_WIDTH = 200  # px of the email on the user menu; a longer address is shortened, whole in the tooltip
 
 
 class QtTopBar(QWidget):
@@ -28,13 +30,19 @@ class QtTopBar(QWidget):
         self.server.setObjectName("Muted")
         self.server_icon = QLabel()
         self.server_icon.setPixmap(icon("server", MUTED, 16).pixmap(QSize(16, 16)))
+        self.title.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Preferred)  # never cut
         self.orgs = QComboBox()
         self.orgs.setObjectName("OrgSwitcher")
-        self.orgs.setToolTip("Active organisation: everything you see and do applies to it")
+        # a long organisation name shortens inside the switcher instead of pushing the role badge over it
+        self.orgs.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.orgs.setMinimumContentsLength(10)
+        self.orgs.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self.orgs.activated.connect(self._picked)
         self.role = label("", "Chip")
+        self.role.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.user = QToolButton()
         self.user.setObjectName("UserMenu")
+        self.user.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.user.setIcon(icon("user"))
         self.user.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.user.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
@@ -61,7 +69,6 @@ class QtTopBar(QWidget):
         layout.addWidget(self.server_icon)
         layout.addWidget(self.server)
         layout.addSpacing(12)
-        layout.addWidget(label("Organisation", "Muted"))
         layout.addWidget(self.orgs)
         layout.addWidget(self.role)
         layout.addSpacing(8)
@@ -76,7 +83,9 @@ class QtTopBar(QWidget):
 
     def _session_changed(self) -> None:
         me = self.state.me
-        self.user.setText(me.email if me else "")
+        email = me.email if me else ""
+        self.user.setText(self.user.fontMetrics().elidedText(email, Qt.TextElideMode.ElideMiddle, USER_TEXT_WIDTH))
+        self.user.setToolTip(email)
         self.orgs.blockSignals(True)
         self.orgs.clear()
         for membership in me.memberships if me else []:
@@ -85,6 +94,8 @@ class QtTopBar(QWidget):
         self._org_changed(self.state.org)
 
     def _org_changed(self, membership: Membership | None) -> None:
+        name = membership.org.name if membership else ""
+        self.orgs.setToolTip(f"Active organisation: {name}. Everything you see and do applies to it." if name else "")
         index = self.orgs.findData(membership.org.slug) if membership else -1
         self.orgs.blockSignals(True)
         self.orgs.setCurrentIndex(index)

@@ -7,10 +7,12 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QHBoxLayout,
+    QLabel,
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
+    QSplitter,
     QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
@@ -23,8 +25,9 @@ from desktop.state import words
 from desktop.state.recipe import RecipeModel, cannot_change
 from desktop.state.session import AppState
 from desktop.state.sql_model import SqlModelState
-from desktop.state.transform import Item, TransformModel, node_rows
+from desktop.state.transform import Item, TransformModel, node_rows, running_text
 from desktop.ui.qt_dialogs import QtFormDialog
+from desktop.ui.qt_fit import QtElidedLabel
 from desktop.ui.qt_lineage import QtLineageView
 from desktop.ui.qt_recipe import QtRecipeEditor
 from desktop.ui.qt_sql_editor import QtSqlEditor
@@ -110,14 +113,19 @@ class QtTransformPage(QWidget):
         self.tabs.addTab(self.editors, "Editor")
         self.tabs.addTab(self.lineage, "Lineage")
         self.tabs.currentChanged.connect(self._tab_changed)
-        right = QVBoxLayout()
-        right.addWidget(self.tabs, 1)
+        right = QSplitter(Qt.Orientation.Vertical)  # the run panel takes room only when you give it room
+        right.addWidget(self.tabs)
         right.addWidget(self._job_panel())
+        right.setStretchFactor(0, 1)
+        right.setSizes([600, 110])
+        self.split = QSplitter()  # the list can be narrowed on a small screen
+        self.split.addWidget(self._left())
+        self.split.addWidget(right)
+        self.split.setStretchFactor(1, 1)
+        self.split.setSizes([200, 800])
         layout = QHBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 12)
-        layout.setSpacing(16)
-        layout.addWidget(self._left())
-        layout.addLayout(right, 1)
+        layout.addWidget(self.split)
         self.model.changed.connect(self.refresh)
         self.model.job_changed.connect(self.refresh_job)
         self.model.created.connect(self.open_item)
@@ -144,7 +152,9 @@ class QtTransformPage(QWidget):
         self.run_all_button.clicked.connect(lambda: self.model.run(None))
         self.test_all_button.clicked.connect(lambda: self.model.test(None))
         panel = QWidget()
-        panel.setFixedWidth(210)
+        panel.setMinimumWidth(150)
+        panel.setMaximumWidth(320)
+        self.list.setWordWrap(True)
         layout = QVBoxLayout(panel)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(label("Recipes and cleaned tables", "Section"))
@@ -155,15 +165,17 @@ class QtTransformPage(QWidget):
         runs.addWidget(self.run_all_button)
         runs.addWidget(self.test_all_button)
         layout.addLayout(runs)
+        for words_ in panel.findChildren(QLabel):  # a narrow panel wraps its heading rather than cutting it
+            words_.setWordWrap(True)
         return panel
 
     def _job_panel(self) -> QWidget:
-        self.job_title = label("", "Section")
+        self.job_title = QtElidedLabel("", "Section")
         self.job_table = QTableWidget(0, 5)
         self.job_table.setHorizontalHeaderLabels(["Table", "Status", "Rows", "Time", "Message"])
         self.job_table.verticalHeader().hide()
         self.job_table.horizontalHeader().setStretchLastSection(True)
-        self.job_table.setMaximumHeight(100)
+        self.job_table.setMinimumHeight(60)
         self.job_box = QWidget()
         layout = QVBoxLayout(self.job_box)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -198,7 +210,8 @@ class QtTransformPage(QWidget):
             return
         words = {"queued": "waiting", "running": "running…", "succeeded": "succeeded", "failed": "failed"}
         took = f" in {job.elapsed_s:.1f} s" if job.elapsed_s and not job.active else ""
-        self.job_title.setText(f"{self.model.job_label}: {words.get(job.status, job.status)}{took}")
+        doing = f" — {running_text(job)}" if job.active and running_text(job) else ""
+        self.job_title.setText(f"{self.model.job_label}: {words.get(job.status, job.status)}{took}{doing}")
         rows = node_rows(job)
         self.job_table.setRowCount(len(rows))
         for r, values in enumerate(rows):

@@ -10,9 +10,10 @@ if TYPE_CHECKING:
 
     from pipelines.dbt.lineage import LineageGraph
 
-BOX_W, BOX_H = 2.2, 0.5  # data units; one column is BOX_W + COL_GAP wide, one row ROW_H tall
+BOX_W, BOX_H = 2.2, 0.62  # data units; one column is BOX_W + COL_GAP wide, one row ROW_H tall
 COL_GAP, ROW_H = 1.1, 0.8
-MAX_LABEL = 26
+MAX_LABEL = 26  # characters on one line of a box
+MAX_LINES = 3
 KIND_COLOURS = {
     "source": "#d9f2e3",
     "seed": "#fde7c8",
@@ -105,9 +106,22 @@ def _draw_boxes(ax: Axes, graph: LineageGraph, centres: dict[str, tuple[float, f
             zorder=2,
         )
         ax.add_patch(box)
-        label = node.label if len(node.label) <= MAX_LABEL else node.label[: MAX_LABEL - 1] + "…"
-        ax.text(x, y, label, ha="center", va="center", fontsize=8, zorder=3,
-                fontweight="bold" if strong else "normal")  # fmt: skip
+        label = wrapped(node.label)
+        ax.text(x, y, label, ha="center", va="center", fontsize=8 if "\n" not in label else 6.5, zorder=3,
+                fontweight="bold" if strong else "normal", linespacing=1.1)  # fmt: skip
+
+
+def wrapped(name: str) -> str:
+    """A long name on up to three lines, broken after '_' or '.' where it can be, so the whole name shows."""
+    import re
+    import textwrap
+
+    parts = re.findall(r"[^_.]+[_.]?", name) or [name]
+    lines = textwrap.wrap(" ".join(parts), MAX_LABEL, break_long_words=True)
+    lines = [line.replace("_ ", "_").replace(". ", ".") for line in lines]
+    if len(lines) > MAX_LINES:
+        lines = [*lines[: MAX_LINES - 1], lines[MAX_LINES - 1][: MAX_LABEL - 1] + "…"]
+    return "\n".join(lines)
 
 
 def _draw_legend(ax: Axes, graph: LineageGraph, width: float, height: float) -> None:
