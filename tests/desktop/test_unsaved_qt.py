@@ -1,0 +1,74 @@
+"""Unsaved stream choices are marked, and actions that would use the saved ones ask first."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from desktop.client import DalgoClient
+from desktop.ui.qt_dialogs import QtSaveFirstDialog
+from desktop.ui.qt_main import QtMainWindow
+from tests.desktop.sources_helpers import WAIT, click, wait_job, write_csv
+
+pytest_plugins = ["tests.desktop.sources_fixtures"]  # the window fixture
+pytestmark = [pytest.mark.qt, pytest.mark.e2e]
+
+
+def open_new_file_source(qtbot: QtBot, window: QtMainWindow, admin: DalgoClient, tmp_path: Path) -> None:
+    upload = admin.upload_file(write_csv(tmp_path / "clinic_visits.csv", 30))
+    admin.create_source("Clinic visits", "csv", {"upload_id": upload.id})
+    window.shell.go("sources")
+    page = window.shell.sources_page
+    qtbot.waitUntil(lambda: page.model.selected is not None, timeout=WAIT)
+
+
+def test_a_new_file_syncs_in_one_click_without_choosing_streams(
+    qtbot: QtBot, window: QtMainWindow, admin: DalgoClient, tmp_path: Path
+) -> None:
+    open_new_file_source(qtbot, window, admin, tmp_path)
+    page = window.shell.sources_page
+    assert page.model.selected.streams is None  # type: ignore[union-attr]
+    click(qtbot, page.detail.sync_button)
+    qtbot.waitUntil(lambda: bool(page.model.syncs.history), timeout=WAIT)
+    job = wait_job(admin, page.model.syncs.history[0].id)
+    assert job.status == "succeeded" and (job.result or {}).get("rows") == 30
+
+
+def test_a_changed_mode_is_marked_and_sync_now_asks_to_save_first(
+    qtbot: QtBot, window: QtMainWindow, admin: DalgoClient, tmp_path: Path
+) -> None:
+    open_new_file_source(qtbot, window, admin, tmp_path)
+    page, shell = window.shell.sources_page, window.shell
+    page.model.discover(page.model.selected)  # type: ignore[arg-type]
+    streams = page.detail.streams
+    qtbot.waitUntil(lambda: streams.table.rowCount() == 1, timeout=WAIT)
+    assert not page.model.unsaved and streams.save_button.property("kind") != "primary"
+    assert shell.nav["sources"].text().strip() == "Sources"
+    streams.set_mode("clinic_visits", "incremental_append")
+    assert page.model.unsaved and streams.save_button.property("kind") == "primary"
+    assert shell.nav["sources"].text().endswith("●")
+
+    click(qtbot, page.detail.sync_button)
+    ask = page.dialog
+    assert isinstance(ask, QtSaveFirstDialog) and ask.isVisible()
+    assert [ask.cancel_button.text(), ask.skip_button.text(), ask.ok_button.text()] == [
+        "Cancel", "Sync without saving", "Save and sync"
+    ]  # fmt: skip
+    click(qtbot, ask.cancel_button)
+    assert page.model.unsaved and not page.model.syncs.history  # nothing ran, the change is still there
+
+    shell.go("data")  # leaving the page with unsaved changes asks too
+    leave = page.dialog
+    assert isinstance(leave, QtSaveFirstDialog) and shell.current == "sources"
+    click(qtbot, leave.skip_button)
+    assert shell.current == "data" and not page.model.unsaved
+    assert shell.nav["sources"].text().strip() == "Sources"
+    shell.go("sources")
+    assert streams.table.cellWidget(0, 3).currentData() == "full_refresh"  # type: ignore[union-attr]
+
+    streams.set_mode("clinic_visits", "full_refresh")
+    streams.set_selected("clinic_visits", False)
+    streams.set_selected("clinic_visits", True)
+    assert not page.model.unsaved  # back to what is saved: nothing to mark
