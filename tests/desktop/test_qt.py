@@ -331,7 +331,7 @@ def test_a_member_sees_no_admin_tools(qtbot: QtBot, admin: DalgoClient, window: 
     settings = window.shell.settings_page
     assert not settings.create_org_button.isVisible() and not settings.audit_card.isVisible()
     assert "Only a super-admin can create organisations" in settings.orgs.text()
-    assert not window.shell.home_page.users_button.isVisible()
+    assert [b.text() for b in window.shell.home_page.step_buttons] == ["Ask for more access"]
 
 
 def test_a_signed_in_user_joins_a_second_org_from_the_user_menu(

@@ -156,7 +156,7 @@ def test_analysts_look_and_members_are_told_why_not(
     click(qtbot, window.shell.nav["data"])
     data = window.shell.data_page
     assert (
-        data.stack.currentWidget() is data.not_allowed and "cannot browse the warehouse" in data.not_allowed_text.text()
+        data.stack.currentWidget() is data.not_allowed and "cannot browse the data" in data.not_allowed_text.text()
     )
 
 
