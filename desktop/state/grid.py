@@ -17,6 +17,7 @@ from desktop.state.session import AppState
 from desktop.state.transfer import Transfer, human_bytes
 
 PAGE_SIZES = (50, 100, 250, 500, 1000)
+SYSTEM_PREFIX = "_dalgo_"  # columns Dalgo adds when it loads a table (when, which batch)
 EXPORT_FORMATS = {"csv": "CSV", "xlsx": "Excel (XLSX)", "parquet": "Parquet"}
 # (operator, words); the words make the chip read as a sentence: "age ≥ 18", "district is one of north, east"
 OPERATORS = (
@@ -55,6 +56,15 @@ class FilterSpec:
 
     def param(self) -> dict[str, Any]:
         return {"column": self.column, "op": self.op, "value": self.value}
+
+
+def is_system(column: str) -> bool:
+    """A column Dalgo added while loading, not one from the source: hidden unless asked for."""
+    return column.startswith(SYSTEM_PREFIX)
+
+
+def shown_columns(names: list[str], show_system: bool) -> list[str]:
+    return [n for n in names if show_system or not is_system(n)]
 
 
 def parse_filter(column: str, op: str, text: str) -> FilterSpec | str:

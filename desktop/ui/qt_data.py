@@ -9,6 +9,7 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QFileDialog,
     QFrame,
@@ -29,7 +30,7 @@ from PySide6.QtWidgets import (
 from desktop.client.data_models import TableInfo
 from desktop.state import roles, words
 from desktop.state.data import DataModel
-from desktop.state.grid import EXPORT_FORMATS, PAGE_SIZES
+from desktop.state.grid import EXPORT_FORMATS, PAGE_SIZES, is_system, shown_columns
 from desktop.ui.qt_fit import QtElidedLabel
 from desktop.ui.qt_grid import GridTableModel, QtFilterBar, QtProfilePanel
 from desktop.ui.qt_sources import set_card_text, stacked_page, state_card
@@ -130,10 +131,15 @@ class QtDataPage(QWidget):
             menu.addAction(action)
         self.download_button.setMenu(menu)
         self.download_bar = QtTransferBar()
+        self.system_columns = QCheckBox("Show system columns")
+        self.system_columns.setToolTip("Columns Dalgo adds when it loads data (_dalgo_loaded_at, _dalgo_batch_id)")
+        self.system_columns.toggled.connect(lambda _on: self._grid_changed())
+        self._rows_shown: object = None
         paging = QHBoxLayout()
         paging.addWidget(self.previous_button)
         paging.addWidget(self.next_button)
         paging.addWidget(self.page_size)
+        paging.addWidget(self.system_columns)
         paging.addStretch(1)
         paging.addWidget(self.download_bar, 2)
         paging.addWidget(self.download_button)
@@ -237,7 +243,8 @@ class QtDataPage(QWidget):
             f"{grid.schema}.{grid.table}" if grid.is_open else "Pick a table on the left to see its rows."
         )
         self.page_text.setText(("Loading… " if grid.loading else "") + (grid.page_text() if grid.is_open else ""))
-        self.filters.set_columns([c.name for c in grid.columns])
+        show_system = self.system_columns.isChecked()
+        self.filters.set_columns(shown_columns([c.name for c in grid.columns], show_system))
         self.filters.show_filters()
         self.filters.setEnabled(grid.is_open)
         self.previous_button.setEnabled(grid.has_previous)
@@ -251,6 +258,11 @@ class QtDataPage(QWidget):
             self.view.resizeColumnsToContents()
             for i in range(len(grid.columns)):
                 header.resizeSection(i, min(header.sectionSize(i), 260))
+        for i, col in enumerate(grid.columns):
+            self.view.setColumnHidden(i, is_system(col.name) and not show_system)
+        if grid.rows is not self._rows_shown and not grid.loading:  # a new page, sort or filter starts at the top
+            self._rows_shown = grid.rows
+            self.view.scrollToTop()
 
     def _header_clicked(self, section: int) -> None:
         if 0 <= section < len(self.grid.columns):
