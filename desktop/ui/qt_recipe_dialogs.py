@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
     QHeaderView,
-    QInputDialog,
     QLineEdit,
     QPushButton,
     QSpinBox,
@@ -22,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.state.recipe import FILTER_NOTE, RecipeModel
-from desktop.ui.qt_dialogs import QtFormDialog
+from desktop.ui.qt_dialogs import QtFormDialog, ask_text
 from desktop.ui.qt_theme import label
 
 Json = dict[str, Any]
@@ -257,8 +256,6 @@ class QtFacetPanel(QWidget):
         if facet.get("kind") != "text" or not (0 <= row < len(values)) or not self.model.can_edit:
             return
         old = values[row]["value"]
-        new, ok = QInputDialog.getText(
-            self, "Edit value everywhere", f"Change “{old}” in {facet['column']} to:", text=str(old)
-        )
+        new, ok = ask_text(self.window(), "Edit value everywhere", f"Change “{old}” in {facet['column']} to", str(old))
         if ok and new != old:
             self.model.mass_edit(facet["column"], old, new)

@@ -7,13 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QInputDialog
 from pytestqt.qtbot import QtBot
 
 from desktop.state.credentials import FileCredentialStore
 from desktop.state.prefs import Preferences
 from desktop.state.server import ServerTarget
 from desktop.state.session import AppState, Screen
+from desktop.ui import qt_recipe_dialogs
 from desktop.ui.qt_parse_dates import QtParseDatesDialog
 from desktop.ui.qt_recipe_dialogs import QtClusterDialog
 from desktop.ui.qt_runner import QtRunner
@@ -111,7 +111,7 @@ def test_facet_counts_again_after_an_edit_made_from_the_facet(
     facet = page.recipe_editor.facet
     row = next(r for r in range(facet.table.rowCount()) if facet.table.item(r, 0).text() == "Kiberra")  # type: ignore[union-attr]
     assert facet.table.item(row, 0).toolTip() == "Kiberra: 1 rows"  # type: ignore[union-attr]
-    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("Kibera", True))
+    monkeypatch.setattr(qt_recipe_dialogs, "ask_text", lambda *a, **k: ("Kibera", True))  # the Edit value dialog
     facet.edit_value(row)
     qtbot.waitUntil(lambda: page.recipe_editor.steps.count() == 2, timeout=WAIT)
     qtbot.waitUntil(lambda: "Kiberra" not in facet_values(page), timeout=WAIT)
