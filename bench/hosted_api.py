@@ -299,7 +299,7 @@ def run_one(db: str, args: argparse.Namespace, work: Path) -> None:
         report(db, results, args, (before, os.getloadavg()[0]))
         if any(s.errors for s in results.values()):  # what the server said about them (not its access lines)
             lines = (work / db / "serve.log").read_text(errors="replace").splitlines()
-            print(*[line for line in lines if '" 200' not in line][-40:], sep="\n")
+            print("server log, access lines left out:", *[x for x in lines if 'HTTP/1.1" ' not in x][-40:], sep="\n")
 
 
 def main() -> int:
