@@ -24,6 +24,7 @@ from desktop.client.models import (
     SetupStatus,
     TokenPair,
 )
+from desktop.client.pipelines_api import PipelinesApiMixin
 from desktop.client.transform_api import TransformApiMixin
 
 API = "/api/v1"
@@ -32,7 +33,7 @@ M = TypeVar("M", bound=BaseModel)
 TokenListener = Callable[[TokenPair | None], None]
 
 
-class DalgoClient(DataApiMixin, TransformApiMixin):
+class DalgoClient(DataApiMixin, TransformApiMixin, PipelinesApiMixin):
     """One server, one signed-in user. Thread-safe: a 401 is answered by one token refresh, shared by all calls."""
 
     def __init__(self, base_url: str, transport: httpx.BaseTransport | None = None, *, timeout: float = 30.0) -> None:
