@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -70,14 +71,10 @@ def _wait_healthy(base: str, server: subprocess.Popen[bytes]) -> None:
 
 def _imported_modules(importtime_log: str) -> set[str]:
     """Module names from `-X importtime` lines: `import time: self | cumulative | <indent>name`."""
-    return {
-        line.rsplit("|", 1)[1].strip() for line in importtime_log.splitlines() if line.startswith("import time:")
-    }
+    return {line.rsplit("|", 1)[1].strip() for line in importtime_log.splitlines() if line.startswith("import time:")}
 
 
 def test_serve_path_builds_and_answers_without_importing_qt_or_the_desktop(tmp_path: Path) -> None:
-    import json
-
     result = subprocess.run(
         [sys.executable, "-c", IN_PROCESS, str(tmp_path / "home")],
         cwd=ROOT,
