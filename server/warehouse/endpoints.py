@@ -23,7 +23,8 @@ ReadWarehouse = Annotated[OrgContext, Depends(require(Permission.warehouse_read)
 
 
 def warehouse_service(request: Request, session: SessionDep) -> WarehouseService:
-    return WarehouseService(session, request.app.state.storage, request.app.state.secret_box)
+    state = request.app.state
+    return WarehouseService(session, state.storage, state.secret_box, state.settings.network_policy())
 
 
 ServiceDep = Annotated[WarehouseService, Depends(warehouse_service)]
