@@ -20,7 +20,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "/clusters/accept": {"column": "city", "merges": [{"values": ["a", "A"], "value": "A"}]},
     "": {"name": "Renamed"},
 }
-QUERY = {"/facet": {"column": "city"}, "/clusters": {"column": "city"}}
+QUERY = {"/facet": {"column": "city"}, "/clusters": {"column": "city"}, "/date-formats": {"column": "surveyed_on"}}
 
 
 @pytest.fixture
