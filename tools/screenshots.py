@@ -1,6 +1,9 @@
 """Render every desktop screen offscreen to PNG files, against a real embedded server with sample users.
 
-uv run python tools/screenshots.py [--out screenshots] [--width 1280 --height 800]
+uv run python tools/screenshots.py [--out screenshots] [--docs docs/screenshots] [--width 1366 --height 768]
+
+Every screen goes to --out (numbered); with --docs the README's screens are also written there under their plain
+names, plus the Transform editor at 1024x600 (transform-1024x600.png), the smallest screen the app supports.
 """
 
 from __future__ import annotations
@@ -40,9 +43,12 @@ def _pump(seconds: float) -> None:
         time.sleep(0.01)
 
 
+DOC_SHOTS = {"home", "onboarding", "users", "sources", "data", "transform", "transform-1024x600"}
+
+
 class Shooter:
-    def __init__(self, out: Path) -> None:
-        self.out = out
+    def __init__(self, out: Path, docs: Path | None = None) -> None:
+        self.out, self.docs = out, docs
         self.files: list[Path] = []
         out.mkdir(parents=True, exist_ok=True)
 
@@ -52,6 +58,17 @@ class Shooter:
         widget.grab().save(str(path))  # type: ignore[attr-defined]
         self.files.append(path)
         print(f"  {path}")
+        if self.docs is not None and name in DOC_SHOTS:
+            self.docs.mkdir(parents=True, exist_ok=True)
+            widget.grab().save(str(self.docs / f"{name}.png"))  # type: ignore[attr-defined]
+
+
+def at_size(window: Any, width: int, height: int, shoot: Shooter, name: str) -> None:
+    """Shoot `window` at another size (a small laptop), then put it back."""
+    before = window.size()
+    window.resize(width, height)
+    shoot(window, name)
+    window.resize(before)
 
 
 def seed_people(url: str, admin_client: object) -> None:
@@ -102,6 +119,7 @@ def shoot_transform(shell: Any, admin: Any, shoot: Shooter, home: Path) -> None:
     page.recipe.load_facet("city")
     wait_until(lambda: page.recipe.facet is not None and page.recipe.preview is not None)
     shoot(shell.window(), "transform")
+    at_size(shell.window(), 1024, 600, shoot, "transform-1024x600")
     page.save_and_run()
     wait_until(lambda: page.model.job is not None and not page.model.job.active, timeout=120)
     shoot(shell.window(), "transform-run")
@@ -114,8 +132,9 @@ def shoot_transform(shell: Any, admin: Any, shoot: Shooter, home: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("screenshots"))
-    parser.add_argument("--width", type=int, default=1280)
-    parser.add_argument("--height", type=int, default=800)
+    parser.add_argument("--docs", type=Path, default=None, help="also write the README's screens here")
+    parser.add_argument("--width", type=int, default=1366)
+    parser.add_argument("--height", type=int, default=768)
     args = parser.parse_args(argv)
 
     from desktop.app import EmbeddedServer, embedded_settings
@@ -135,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     window = QtMainWindow(state)
     window.resize(args.width, args.height)
     window.show()
-    shoot = Shooter(args.out)
+    shoot = Shooter(args.out, args.docs)
     print(f"Screens of Dalgo Desktop → {args.out}/")
     try:
         shoot(window, "starting")

@@ -154,7 +154,7 @@ class QtFacetPanel(QWidget):
     def __init__(self, model: RecipeModel) -> None:
         super().__init__()
         self.model = model
-        self.title = label("Facet", "Section")
+        self.title = label("Facet", "Section", wrap=True)  # a long column name wraps in the narrow panel
         self.summary = label("Choose “Text facet” in a column's menu.", "Muted", wrap=True)
         self.table = QTableWidget(0, 2)
         self.table.setHorizontalHeaderLabels(["Value", "Rows"])

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QRadioButton,
+    QSplitter,
     QToolButton,
     QWidget,
 )
@@ -69,6 +70,12 @@ def _label_cut(label: QLabel) -> str | None:
     return f"text cut: {room.width()} px wide, needs {need}" if need > room.width() + SLACK else None
 
 
+def squeezed(widget: QWidget) -> bool:
+    """A splitter pane narrower than it can be: its neighbours are drawn over it."""
+    parent = widget.parentWidget()
+    return isinstance(parent, QSplitter) and widget.width() + SLACK < widget.minimumSizeHint().width()
+
+
 def fit_problems(root: QWidget) -> list[str]:
     """Every visible widget of `root` inside its parent and `root`, with its words whole."""
     bounds = root.rect().adjusted(-SLACK, -SLACK, SLACK, SLACK)
@@ -83,6 +90,8 @@ def fit_problems(root: QWidget) -> list[str]:
         )
         if not bounds.contains(rect) or not inside_parent:
             problems.append(f"{describe(widget)} lies outside the window or its parent: {rect.getRect()}")
+        elif squeezed(widget):
+            problems.append(f"{describe(widget)} is squeezed below its minimum width, under its neighbours")
         elif why := text_cut(widget):
             problems.append(f"{describe(widget)}: {why}")
     return problems

@@ -208,6 +208,30 @@ def _sweep_pages(sweep: Sweep, qtbot: QtBot, window: QtMainWindow) -> None:
     page.tabs.setCurrentWidget(page.editors)
 
 
+@pytest.mark.parametrize("screen", [(1024, 600)], indirect=True)
+@pytest.mark.xfail(
+    strict=True,
+    reason="known: at 1024 px the recipe list, steps, preview and an open facet do not fit side by side "
+    "(the facet and step buttons are drawn over each other); needs the facet below the preview on narrow screens",
+)
+def test_transform_with_an_open_facet_fits(
+    qtbot: QtBot, window: QtMainWindow, screen: tuple[int, int], url: str, tmp_path: Path
+) -> None:
+    state = window.state
+    window.resize(*screen)
+    qtbot.waitUntil(lambda: state.screen == Screen.onboarding, timeout=WAIT)
+    state.setup(ADMIN, PASSWORD, PASSWORD, "Sunrise Health Kisumu", False)
+    qtbot.waitUntil(lambda: state.screen == Screen.main, timeout=WAIT)
+    _seed(qtbot, window, url, tmp_path)
+    page = window.shell.transform_page
+    window.shell.go("transform")
+    page.recipe.load_facet("village_or_settlement_name")  # the facet panel takes room beside the preview
+    qtbot.waitUntil(lambda: page.recipe.facet is not None, timeout=WAIT)
+    sweep = Sweep(qtbot, window, screen)
+    sweep.page("transform-facet")
+    assert not sweep.problems, "\n".join(sweep.problems)
+
+
 def test_the_sweep_covers_every_dialog() -> None:
     """A dialog class added to desktop/ui without a factory in screen_dialogs.DIALOGS fails here."""
     missing = dialog_classes() - BASES - set(DIALOGS)
