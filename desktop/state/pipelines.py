@@ -95,11 +95,35 @@ class PipelinesModel:
             if pipeline.last_run is not None:
                 self.run_view.show(pipeline.last_run.id)
 
+    def open_run(self, run_id: str) -> None:
+        """Show a run from elsewhere (a notification): select its pipeline, then the run."""
+        client, slug = scoped(self.app)
+
+        def done(run: RunDetail) -> None:
+            if self.selected_id != run.pipeline_id:
+                self.selected_id = None  # select() below then opens the history afresh
+                self.select(run.pipeline_id)
+            self.run_view.clear()
+            self.run_view.show(run.id)
+
+        self.app.submit(lambda: client.get_run(run_id, org=slug), done)
+
     def kind_name(self, kind: str) -> str:
         return kind_name(kind, self.kinds)
 
     def source_name(self, source_id: str | None) -> str:
         return next((s.name for s in self.sources if s.id == source_id), "a deleted source")
+
+    def source_tables(self, source_id: str, done: Callable[[list[str]], None]) -> None:
+        """The tables a source syncs (its chosen ones, else all it offers), for the editor's table list."""
+        client, slug = scoped(self.app)
+
+        def tables(source: Source) -> list[str]:
+            if source.streams:
+                return [s.name for s in source.streams]
+            return [s.name for s in source.catalog or []]
+
+        self.app.submit(lambda: tables(client.get_source(source_id, org=slug)), done)
 
     def set_unsaved(self, unsaved: bool) -> None:
         if unsaved != self.unsaved:
