@@ -7,9 +7,19 @@ that decide what a user's SQL may read must resolve names this way.
 
 from __future__ import annotations
 
+import re
+
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 from sqlglot.optimizer.scope import Scope, traverse_scope
+
+# Functions that read files, the network, the environment, settings or other databases: user SQL (recipe SQL
+# steps, chart metrics) may not call them, whatever the warehouse would allow.
+FORBIDDEN_FUNCTIONS = re.compile(
+    r"^(read_\w+|.*_scan|glob|getenv|current_setting|query|query_table|sniff_csv|pg_\w+|lo_\w+|dblink\w*|"
+    r"postgres_\w+|sqlite_\w+|mysql_\w+|parquet_\w+|iceberg_\w+|delta_\w+|duckdb_\w+|load|install|system)$",
+    re.IGNORECASE,
+)
 
 
 class UnresolvableQuery(ValueError):

@@ -19,7 +19,7 @@ from sqlglot.schema import MappingSchema
 
 from pipelines.recipes.core import ColumnType, Dialect, StepConfigError
 from pipelines.recipes.ops.base import OpConfig, OpSpec, Others, StepContext, register
-from pipelines.sqlscope import UnresolvableQuery, real_tables
+from pipelines.sqlscope import FORBIDDEN_FUNCTIONS, UnresolvableQuery, real_tables
 
 PREV = "_prev"
 _PREV_JINJA = re.compile(r"\{\{\s*prev\s*\}\}", re.IGNORECASE)
@@ -41,12 +41,7 @@ _FORBIDDEN_NODES = (
     exp.Detach,
     exp.Transaction,
 )
-# Functions that read files, the network, the environment or other databases.
-_FORBIDDEN_FUNCTIONS = re.compile(
-    r"^(read_\w+|.*_scan|glob|getenv|current_setting|query|query_table|sniff_csv|pg_\w+|lo_\w+|dblink\w*|"
-    r"postgres_\w+|sqlite_\w+|mysql_\w+|parquet_\w+|iceberg_\w+|delta_\w+|duckdb_\w+|load|install|system)$",
-    re.IGNORECASE,
-)
+_FORBIDDEN_FUNCTIONS = FORBIDDEN_FUNCTIONS  # shared with chart metrics (pipelines/sqlscope.py)
 _TYPES = {
     "TEXT": "VARCHAR",
     "VARCHAR": "VARCHAR",
