@@ -216,11 +216,14 @@ class DataApiMixin:
         progress: ProgressFn | None = None,
         cancelled: Callable[[], bool] = lambda: False,
         org: str | None = None,
+        system_columns: bool = False,
     ) -> Path:
         """Stream an export to `dest` (via a `.part` file, so a failed or cancelled one leaves nothing)."""
         dest = Path(dest)
         part = dest.with_name(dest.name + ".part")
         params = {"format": fmt, **explorer_params(sort, filters)}
+        if system_columns:
+            params["system_columns"] = "true"
         try:
             with self._open_stream("GET", f"{table_path(schema, table)}/export", org=org, params=params) as response:
                 total = int(response.headers["content-length"]) if "content-length" in response.headers else None

@@ -103,6 +103,7 @@ class GridModel:
         self.profile: ColumnProfile | None = None
         self.profile_column: str | None = None
         self.export: Transfer | None = None
+        self.show_system = False  # Dalgo's own _dalgo_* columns: hidden in the grid, filters and downloads
         self.changed = Event()  # () — rows, sort, filters or paging
         self.profile_changed = Event()  # ()
         self.exported = Event()  # (Path)
@@ -263,12 +264,13 @@ class GridModel:
         client, slug = self._client()
         transfer = Transfer(f"Downloading {self.table}.{fmt}")
         schema, table, sort, filters = self.schema, self.table, self.sort_param, self.filter_params()
+        system = self.show_system
         self.export = transfer
 
         def work() -> Path:
             return client.export_table(
                 schema, table, fmt, Path(dest), sort=sort, filters=filters,
-                progress=transfer.report, cancelled=transfer.cancelled, org=slug,
+                progress=transfer.report, cancelled=transfer.cancelled, org=slug, system_columns=system,
             )  # fmt: skip
 
         def done(path: Path) -> None:

@@ -243,7 +243,7 @@ class QtDataPage(QWidget):
             f"{grid.schema}.{grid.table}" if grid.is_open else "Pick a table on the left to see its rows."
         )
         self.page_text.setText(("Loading… " if grid.loading else "") + (grid.page_text() if grid.is_open else ""))
-        show_system = self.system_columns.isChecked()
+        show_system = grid.show_system = self.system_columns.isChecked()
         self.filters.set_columns(shown_columns([c.name for c in grid.columns], show_system))
         self.filters.show_filters()
         self.filters.setEnabled(grid.is_open)

@@ -248,6 +248,7 @@ class WarehouseClient(Protocol):
         dest: Path,
         filters: Sequence[Filter] = (),
         sort: Sequence[SortKey] = (),
+        system_columns: bool = True,
     ) -> Path: ...
 
     def close(self) -> None: ...

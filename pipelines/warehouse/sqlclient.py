@@ -27,7 +27,8 @@ from pipelines.warehouse.base import (
 from pipelines.warehouse.sql import Dialect, Params, by_name, order_clause, page_clause, select_list, where_clause
 
 EXPORT_FORMATS = ("csv", "xlsx", "parquet")
-METADATA_TABLE = "_dalgo_columns"  # per schema: (table_name, column_name, original_name), written by the loader
+METADATA_TABLE = "_dalgo_columns"
+SYSTEM_PREFIX = "_dalgo_"  # columns the loader adds to every row  # per schema: (table_name, column_name, original_name), written by the loader
 
 
 class SqlWarehouse(ABC):
@@ -143,8 +144,12 @@ class SqlWarehouse(ABC):
         dest: Path,
         filters: Sequence[Filter] = (),
         sort: Sequence[SortKey] = (),
+        system_columns: bool = True,
     ) -> Path:
-        """Write the (filtered, sorted) table to `dest`; a failed export leaves no partial file."""
+        """Write the (filtered, sorted) table to `dest`; a failed export leaves no partial file.
+
+        `system_columns=False` leaves out Dalgo's own load columns (`_dalgo_loaded_at`, `_dalgo_batch_id`, …).
+        """
         if fmt not in EXPORT_FORMATS:
             raise WarehouseError(f"Unknown export format '{fmt}'", hint="Use csv, xlsx or parquet")
         cols = self._table_columns(schema, table)
@@ -153,12 +158,13 @@ class SqlWarehouse(ABC):
         order = order_clause(self.dialect, cols, schema, table, sort)
         if fmt == "xlsx":
             _check_xlsx_size(self._count(cols, schema, table, filters), schema, table)
-        sql = f"SELECT {select_list(self.dialect, cols)} FROM {self.dialect.table(schema, table)}{where}{order}"
+        shown = cols if system_columns else [c for c in cols if not c.name.startswith(SYSTEM_PREFIX)] or cols
+        sql = f"SELECT {select_list(self.dialect, shown)} FROM {self.dialect.table(schema, table)}{where}{order}"
         dest = Path(dest)
         dest.parent.mkdir(parents=True, exist_ok=True)
         partial = dest.with_name(f".{dest.stem}.partial{dest.suffix}")
         try:
-            self._write_export(sql, params, cols, fmt, partial)
+            self._write_export(sql, params, shown, fmt, partial)
             os.replace(partial, dest)
         except BaseException:
             partial.unlink(missing_ok=True)

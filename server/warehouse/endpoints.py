@@ -135,8 +135,13 @@ def export_table(
     format: Literal["csv", "xlsx", "parquet"] = "csv",
     sort: Sort = None,
     filters: Filters = None,
+    system_columns: Annotated[
+        bool, Query(description="include Dalgo's own load columns (_dalgo_loaded_at, _dalgo_batch_id, …)")
+    ] = False,
 ) -> FileResponse:
-    path = service.export(ctx, schema, table, format, parse_sort(sort), parse_filters(filters), warehouse)
+    path = service.export(
+        ctx, schema, table, format, parse_sort(sort), parse_filters(filters), warehouse, system_columns=system_columns
+    )
     return FileResponse(
         path, media_type=EXPORT_TYPES[format], filename=path.name, background=BackgroundTask(_remove_export, path)
     )

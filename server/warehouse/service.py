@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from pipelines.errors import PipelineError
 from pipelines.netpolicy import NetworkPolicy
 from pipelines.warehouse import Filter, SortKey, WarehouseClient, open_warehouse
+from pipelines.warehouse.base import ExportFormat
 from server.core.deps import OrgContext
 from server.core.security import SecretBox
 from server.core.storage import OrgStorage
@@ -152,6 +153,7 @@ class WarehouseService:
         sort: list[SortKey],
         filters: list[Filter],
         which: str = "primary",
+        system_columns: bool = False,
     ) -> Path:
         if fmt not in EXPORT_TYPES:
             raise BadWarehouseRequest(f"Unknown export format '{fmt}'; use csv, xlsx or parquet.")
@@ -159,7 +161,15 @@ class WarehouseService:
         folder.mkdir()
         dest = folder / f"{table}.{fmt}"
         with self.client(ctx, which) as client:
-            return client.export(schema, table, fmt=fmt, dest=dest, filters=filters, sort=sort)  # type: ignore[arg-type]
+            return client.export(
+                schema,
+                table,
+                fmt=cast(ExportFormat, fmt),
+                dest=dest,
+                filters=filters,
+                sort=sort,
+                system_columns=system_columns,
+            )
 
 
 def plain(value: Any) -> Any:

@@ -88,7 +88,13 @@ def test_export_keeps_the_filters_and_sort_and_a_cancelled_one_leaves_nothing(da
     rows = list(csv.DictReader(dest.open(encoding="utf-8")))
     assert len(rows) == 63 and {r["district"] for r in rows} == {"east"}  # ids 2, 6, 10, ...: i % 4 == 2
     assert [int(r["id"]) for r in rows[:3]] == [250, 246, 242]
+    assert not any(name.startswith("_dalgo_") for name in rows[0])  # Dalgo's load columns stay out by default
     assert "Saved clinic_visits (1 filter" in data.app.banner.notice.text  # type: ignore[union-attr]
+    grid.show_system = True  # "Show system columns" ticked: the download has them too
+    grid.start_export("csv", tmp_path / "with-system.csv")
+    header = (tmp_path / "with-system.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert "_dalgo_loaded_at" in header and "_dalgo_batch_id" in header
+    grid.show_system = False
     grid.start_export("parquet", tmp_path / "all.parquet")
     assert (tmp_path / "all.parquet").read_bytes()[:4] == b"PAR1"
 

@@ -138,6 +138,11 @@ def test_explorer_pages_sorts_filters_profiles_and_exports(api: Api, kobo: tuple
     assert export.status_code == 200
     exported = list(csv.DictReader(io.StringIO(export.text)))
     assert len(exported) == 10 and exported[0]["_id"] == "1000"
+    assert not any(name.startswith("_dalgo_") for name in exported[0])  # load columns only when asked for
+    with_system = api.client.get(
+        f"{base}/export", headers=admin.headers(), params={"format": "csv", "system_columns": "true"}
+    )
+    assert "_dalgo_batch_id" in with_system.text.splitlines()[0]
 
 
 def test_bad_requests_to_the_explorer_say_what_is_wrong(api: Api) -> None:
