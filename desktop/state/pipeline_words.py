@@ -117,13 +117,13 @@ def pipeline_schedule(pipeline: Pipeline) -> str:
     return text + ("" if pipeline.enabled else " (paused)")
 
 
-def next_run_text(pipeline: Pipeline) -> str:
-    """The next run in this computer's time; the pipeline's own zone beside it when that differs."""
+def next_run_text(pipeline: Pipeline, there: bool = True) -> str:
+    """The next run in this computer's time; with `there`, the pipeline's own zone beside it when that differs."""
     if pipeline.next_run_at is None or not pipeline.enabled:
         return "—"
     text = words.local_time(pipeline.next_run_at, year=False)
     zone = pipeline.schedule.timezone if pipeline.schedule else local_zone()
-    if zone != local_zone() and pipeline.next_run_local:
+    if there and zone != local_zone() and pipeline.next_run_local:
         text += f" (there: {pipeline.next_run_local})"
     return text
 

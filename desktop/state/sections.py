@@ -34,6 +34,7 @@ SECTIONS = (
         "pipelines",
         "Pipelines",
         "Bring in, clean, check and send your data in order on a schedule, with a history of every run.",
+        built=True,
     ),
     Section("charts", "Charts", "Bar, line, pie, number and table charts from your tables, saved as pictures or PDF."),
     Section("dashboards", "Dashboards", "Arrange charts into dashboards with filters and print them for meetings."),

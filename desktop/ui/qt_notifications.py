@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.client.pipelines_models import Notification
+from desktop.state.events import Event
 from desktop.state.notifications import MODES, NotificationsModel, badge_text
 from desktop.state.pipelines import PipelinesModel
 from desktop.ui.qt_dialogs import QtDialog
@@ -52,10 +53,12 @@ def bell_icon(color: str = MUTED, size: int = 20) -> QIcon:
 class QtNotificationBell(QToolButton):
     """The bell in the top bar: unread count beside it; a click opens the centre. Polls every 30 s."""
 
-    def __init__(self, model: NotificationsModel, open_run: Callable[[str], None]) -> None:
+    def __init__(
+        self, model: NotificationsModel, open_run: Callable[[str], None], pipelines: PipelinesModel | None = None
+    ) -> None:
         super().__init__()
         self.setObjectName("Bell")
-        self.model, self.open_run = model, open_run
+        self.model, self.open_run, self.pipelines = model, open_run, pipelines
         self.dialog: QtNotificationsDialog | None = None
         self.setIcon(bell_icon())
         self.setIconSize(QSize(20, 20))
@@ -76,9 +79,11 @@ class QtNotificationBell(QToolButton):
         self.setToolTip(f"Notifications: {unread} unread" if unread else "Notifications: nothing new")
 
     def open_centre(self) -> None:
-        self.dialog = QtNotificationsDialog(self.window(), self.model, self.open_run)
+        self.dialog = QtNotificationsDialog(self.window(), self.model, self.open_run, self.pipelines)
         self.dialog.show()
         self.model.refresh()
+        if self.pipelines is not None and not self.pipelines.loaded:
+            self.pipelines.load()  # the names for "only these pipelines"
 
 
 class QtNotificationsDialog(QtDialog):
@@ -117,8 +122,14 @@ class QtNotificationsDialog(QtDialog):
         close.clicked.connect(self.accept)
         self.buttons.addStretch(1)
         self.buttons.addWidget(close)
-        model.changed.connect(self.refresh)
-        model.settings_changed.connect(lambda _s: self._show_settings())
+        self._listening: list[tuple[Event, Callable[..., None]]] = [
+            (model.changed, self.refresh),
+            (model.settings_changed, self._show_settings),
+        ]
+        if pipelines is not None:
+            self._listening.append((pipelines.changed, self._show_settings))
+        for event, callback in self._listening:
+            event.connect(callback)
         self.refresh()
         model.load_settings()
         self._show_settings()
@@ -150,7 +161,14 @@ class QtNotificationsDialog(QtDialog):
         layout.addWidget(save, 0, Qt.AlignmentFlag.AlignLeft)
         return box
 
-    def _show_settings(self) -> None:
+    def done(self, result: int) -> None:
+        """Stop listening to the models once closed (they outlive this dialog)."""
+        for event, callback in self._listening:
+            event.disconnect(callback)
+        self._listening = []
+        super().done(result)
+
+    def _show_settings(self, *_args: object) -> None:
         settings = self.model.settings
         mode = settings.mode if settings else "failures"
         self.mode.setCurrentIndex(max(0, self.mode.findData(mode)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QDate, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFontDatabase, QPainter, QPaintEvent
+from PySide6.QtGui import QColor, QFont, QFontDatabase, QFontMetrics, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSplitter,
+    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -82,25 +83,60 @@ class QtRunBars(QWidget):
         painter.end()
 
 
-def chip(status: str) -> QLabel:
+class QtChip(QLabel):
     """A coloured status word: queued, running, succeeded, failed, checks failed, skipped, cancelled."""
-    widget = QLabel(status_name(status))
-    widget.setObjectName(f"Status_{status}")
-    background, text = CHIP_COLOURS.get(status, CHIP_COLOURS["queued"])
-    widget.setStyleSheet(
-        f"background: {background}; color: {text}; border-radius: 9px; padding: 2px 9px; font-weight: 600;"
-    )
-    widget.setToolTip(STATUS_TIPS.get(status, ""))
-    return widget
+
+    def __init__(self, status: str = "queued") -> None:
+        super().__init__()
+        self.status = ""
+        self.set_status(status)
+
+    def set_status(self, status: str) -> None:
+        if status == self.status:
+            return
+        self.status = status
+        self.setText(status_name(status))
+        background, text = CHIP_COLOURS.get(status, CHIP_COLOURS["queued"])
+        self.setStyleSheet(
+            f"background: {background}; color: {text}; border-radius: 9px; padding: 2px 9px; font-weight: 600;"
+        )
+        self.setToolTip(STATUS_TIPS.get(status, ""))
+        self.setFixedSize(self.sizeHint())
+
+    def sizeHint(self) -> QSize:
+        """Measured in the chip's bold font, so a table column never cuts it (before styling, too)."""
+        font = QFont(self.font())
+        font.setBold(True)
+        metrics = QFontMetrics(font)
+        return QSize(metrics.horizontalAdvance(self.text()) + 22, metrics.height() + 6)
 
 
-def chip_cell(status: str) -> QWidget:
-    holder = QWidget()
-    layout = QHBoxLayout(holder)
-    layout.setContentsMargins(6, 2, 6, 2)
-    layout.addWidget(chip(status))
-    layout.addStretch(1)
-    return holder
+class QtChipCell(QWidget):
+    """A chip inside a table cell, reused as the status changes (no widget churn while polling)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.chip = QtChip()
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 2, 6, 2)
+        layout.addWidget(self.chip)
+        layout.addStretch(1)
+
+
+def set_chip(grid: QTableWidget, row: int, column: int, status: str) -> None:
+    """Show `status` as a chip in a cell, reusing the cell's chip; the column is kept wide enough for it."""
+    cell = grid.cellWidget(row, column)
+    if not isinstance(cell, QtChipCell):
+        cell = QtChipCell()
+        grid.setCellWidget(row, column, cell)
+    cell.chip.set_status(status)
+    grid.setColumnWidth(column, max(grid.columnWidth(column), cell.sizeHint().width() + 4))
+
+
+def chip_width(grid: QTableWidget, column: int) -> None:
+    """resizeColumnsToContents does not see cell widgets: widen the chip column to its widest chip."""
+    widths = [w.sizeHint().width() + 4 for r in range(grid.rowCount()) if (w := grid.cellWidget(r, column))]
+    grid.setColumnWidth(column, max([grid.columnWidth(column), *widths]))
 
 
 class QtRunPanel(QWidget):
@@ -135,6 +171,7 @@ class QtRunPanel(QWidget):
         split.addWidget(log_box)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
+        split.setSizes([600, 400])  # the tasks with their rows first; the log takes what is left
         split.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 6, 0, 0)
@@ -175,12 +212,13 @@ class QtRunPanel(QWidget):
             name.setData(Qt.ItemDataRole.UserRole, task.position)
             name.setToolTip(task.error or task.name)
             self.tasks.setItem(row, 1, name)
-            self.tasks.setCellWidget(row, 2, chip_cell(task.status))
+            set_chip(self.tasks, row, 2, task.status)
             self.tasks.setItem(row, 3, QTableWidgetItem(task_line(task)))
         if selected is not None and self._picked:
             self._select(selected)
         self.tasks.blockSignals(False)
         self.tasks.resizeColumnsToContents()
+        chip_width(self.tasks, 2)
 
     def _selected_position(self) -> int | None:
         items = self.tasks.selectedItems()
@@ -302,13 +340,14 @@ class QtRunHistory(QWidget):
         self.table.setRowCount(len(runs))
         for row, run in enumerate(runs):
             self.table.setItem(row, 0, QTableWidgetItem(run_when(run)))
-            self.table.setCellWidget(row, 1, chip_cell(run.status))
+            set_chip(self.table, row, 1, run.status)
             self.table.setItem(row, 2, QTableWidgetItem(trigger_text(run)))
             self.table.setItem(row, 3, QTableWidgetItem(duration(run.duration_s)))
             summary = QTableWidgetItem(run_summary(run))
             summary.setToolTip(run_summary(run) + (f"\nWhat to do: {run.hint}" if run.hint else ""))
             self.table.setItem(row, 4, summary)
         self.table.resizeColumnsToContents()
+        chip_width(self.table, 1)
         self.pages.setText(self.history.page_text)
         self.newer.setEnabled(self.history.offset > 0)
         self.older.setEnabled(self.history.offset + len(runs) < self.history.total)

@@ -58,15 +58,14 @@ class QtPipelineDetail(QWidget):
         self.tabs.addTab(self.run_panel, "Run")
         self.tabs.addTab(self.history, "History")
         head = QHBoxLayout()
-        words = QVBoxLayout()
-        words.addWidget(self.title)
-        words.addWidget(self.schedule)
-        head.addLayout(words, 1)
+        head.addWidget(self.title, 1)
         for button in (self.run_button, self.cancel_button, self.edit_button, self.delete_button):
             head.addWidget(button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 8, 0, 0)
+        layout.setSpacing(4)
         layout.addLayout(head)
+        layout.addWidget(self.schedule)
         layout.addWidget(self.tabs, 1)
 
 
@@ -84,6 +83,7 @@ class QtPipelinesPage(QWidget):
         head.addWidget(self.count, 1)
         head.addWidget(self.new_button)
         self.list = table([title for _key, title in COLUMNS])
+        self.list.setMinimumHeight(112)  # the header and two pipelines, even on a 600 px screen
         self.list.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.list.horizontalHeader().sectionClicked.connect(self._sort_clicked)
         self.list.itemSelectionChanged.connect(self._picked)
@@ -138,16 +138,27 @@ class QtPipelinesPage(QWidget):
             name.setData(Qt.ItemDataRole.UserRole, pipeline.id)
             name.setToolTip(f"{pipeline.name}\n{pipeline_schedule(pipeline)}")
             self.list.setItem(r, 0, name)
-            self.list.setCellWidget(r, 1, QtRunBars(pipeline.recent_runs))
+            self._bars_cell(r).set_runs(pipeline.recent_runs)
             self.list.setItem(r, 2, QTableWidgetItem(_last_text(pipeline.last_run)))
             took = pipeline.last_run.duration_s if pipeline.last_run else None
             self.list.setItem(r, 3, QTableWidgetItem(duration(took) if pipeline.last_run else "—"))
-            self.list.setItem(r, 4, QTableWidgetItem(next_run_text(pipeline)))
+            upcoming = QTableWidgetItem(next_run_text(pipeline, there=False))
+            upcoming.setToolTip(next_run_text(pipeline))
+            self.list.setItem(r, 4, upcoming)
             if pipeline.id == self.model.selected_id:
                 self.list.selectRow(r)
         self.list.blockSignals(False)
         self.list.resizeColumnsToContents()
+        self.list.setColumnWidth(1, max(self.list.columnWidth(1), QtRunBars().width() + 16))
         self.list.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+
+    def _bars_cell(self, row: int) -> QtRunBars:
+        """The row's bar chart, reused across refreshes (a new widget per poll would flicker)."""
+        bars = self.list.cellWidget(row, 1)
+        if not isinstance(bars, QtRunBars):
+            bars = QtRunBars()
+            self.list.setCellWidget(row, 1, bars)
+        return bars
 
     def bars(self, pipeline_id: str) -> QtRunBars | None:
         for r in range(self.list.rowCount()):

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QPushButton, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QHBoxLayout,
+    QPushButton,
+    QStackedWidget,
+    QSystemTrayIcon,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop.state.account import AccountModel
 from desktop.state.audit import AuditModel
 from desktop.state.data import DataModel
+from desktop.state.notifications import NotificationsModel
+from desktop.state.pipelines import PipelinesModel
 from desktop.state.sections import SECTION_BY_KEY, SECTIONS
 from desktop.state.session import AppState
 from desktop.state.sources import SourcesModel
@@ -15,6 +25,8 @@ from desktop.state.users import UsersModel
 from desktop.ui.qt_data import QtDataPage
 from desktop.ui.qt_home import QtHomePage
 from desktop.ui.qt_later import QtComingLaterPage
+from desktop.ui.qt_notifications import QtNotificationBell, QtTray, bell_icon
+from desktop.ui.qt_pipelines import QtPipelinesPage
 from desktop.ui.qt_settings import QtSettingsPage
 from desktop.ui.qt_sources import QtSourcesPage
 from desktop.ui.qt_theme import SIDEBAR_TEXT, icon, label
@@ -41,9 +53,10 @@ class QtShell(QWidget):
         self.transform_page = QtTransformPage(state)
         self.sources_page = QtSourcesPage(self.sources)
         self.data_page = QtDataPage(self.data, self.go)
+        self._pipelines()
         built = {"home": self.home_page, "users": self.users_page, "settings": self.settings_page}
         built["transform"] = self.transform_page
-        built |= {"sources": self.sources_page, "data": self.data_page}
+        built |= {"sources": self.sources_page, "data": self.data_page, "pipelines": self.pipelines_page}
         for section in SECTIONS:
             page = built.get(section.key) or QtComingLaterPage(section)
             self.page[section.key] = page
@@ -60,7 +73,24 @@ class QtShell(QWidget):
         layout.addLayout(body, 1)
         self.current = ""
         self.sources.unsaved_changed.connect(lambda on: self.mark_unsaved("sources", on))
+        self.pipelines.unsaved_changed.connect(lambda on: self.mark_unsaved("pipelines", on))
         self.go("home")
+
+    def _pipelines(self) -> None:
+        """The Pipelines page, and the notification centre (bell in the top bar, tray pop-up on a failed run)."""
+        self.pipelines = PipelinesModel(self.state)
+        self.pipelines_page = QtPipelinesPage(self.pipelines)
+        self.notifications = NotificationsModel(self.state, QSystemTrayIcon.isSystemTrayAvailable)
+        self.bell = QtNotificationBell(self.notifications, self.open_run, self.pipelines)
+        self.topbar.add_notifications(self.bell)
+        self.tray = QtTray(self.notifications, bell_icon(), self)
+        self.pipelines.run_view.ended.connect(lambda _run: self.notifications.refresh())
+        self.state.org_changed.connect(lambda m: self.notifications.refresh() if m else None)
+
+    def open_run(self, run_id: str) -> None:
+        """A notification's run, on the Pipelines page."""
+        self.go("pipelines")
+        self.pipelines.open_run(run_id)
 
     def mark_unsaved(self, key: str, unsaved: bool) -> None:
         """A dot on the section's nav entry while its page holds unsaved changes."""
@@ -120,6 +150,8 @@ class QtShell(QWidget):
             self.data.load()
         elif key == "transform":
             self.transform_page.activate()
+        elif key == "pipelines":
+            self.pipelines.load()
         elif key == "settings":
             self.audit.load()
 

@@ -77,6 +77,12 @@ class QtTopBar(QWidget):
         state.org_changed.connect(self._org_changed)
         state.target_changed.connect(self._target_changed)
 
+    def add_notifications(self, bell: QWidget) -> None:
+        """The notification bell, just before the user menu."""
+        layout = self.layout()
+        assert isinstance(layout, QHBoxLayout)
+        layout.insertWidget(layout.indexOf(self.user), bell)
+
     def _target_changed(self, target: ServerTarget) -> None:
         self.server.setText(target.short_label)
         self.server.setToolTip(f"Server: {target.label}" + ("" if target.embedded else f" ({target.url})"))

@@ -171,7 +171,7 @@ def test_home_suggests_only_what_the_role_can_do(role: str, tmp_path: Path) -> N
         assert titles == ["Ask for more access"] and home.available(app) == []
     ready = [s.key for s in home.available(app)]
     assert role == "member" or ready == ["sources", "data", "transform"]
-    assert [s.key for s in home.later()] == ["pipelines", "charts", "dashboards", "sync"]
+    assert [s.key for s in home.later()] == ["charts", "dashboards", "sync"]
 
 
 def test_the_invitation_message_says_how_another_office_joins(tmp_path: Path) -> None:
