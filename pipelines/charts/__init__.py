@@ -1,0 +1,1 @@
+"""Charts: a versioned spec → one SQL query per warehouse dialect → rows → a matplotlib figure (PNG/SVG/PDF)."""
