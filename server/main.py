@@ -18,6 +18,7 @@ from server.core.redact import redactor
 from server.core.security import SecretBox
 from server.core.storage import OrgStorage
 from server.jobs.runner import JobRunner
+from server.pipelines.runtime import PipelineRuntime
 from server.transforms.workspace import Workspaces
 
 API_PREFIX = "/api/v1"
@@ -35,10 +36,23 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool | None 
     storage = OrgStorage(settings)
     jobs = JobRunner(session_factory, redact=redactor(settings.mode, settings.home))
     jobs.recover()
+    workspaces = Workspaces(storage)
+    secret_box = SecretBox(settings.secrets_key or settings.resolved_secret_key())
+    pipelines = PipelineRuntime(
+        settings,
+        engine,
+        session_factory,
+        storage,
+        workspaces,
+        secret_box,
+        redact=redactor(settings.mode, settings.home),
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        pipelines.start()  # runs a dead process left become interrupted; the scheduler starts (or waits its turn)
         yield
+        pipelines.stop()
         jobs.shutdown()
         storage.close()
 
@@ -48,9 +62,10 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool | None 
     app.state.session_factory = session_factory
     app.state.storage = storage
     app.state.jobs = jobs
-    app.state.workspaces = Workspaces(storage)
+    app.state.workspaces = workspaces
+    app.state.pipelines = pipelines
     app.state.preview_caches = BoundedCache(storage.max_open, on_evict=storage.drop_preview_cache)
-    app.state.secret_box = SecretBox(settings.secrets_key or settings.resolved_secret_key())
+    app.state.secret_box = secret_box
     install_error_handlers(app)
     if settings.cors_origins:
         app.add_middleware(
@@ -65,7 +80,9 @@ def _include_routers(app: FastAPI) -> None:
     from server.auth.endpoints import router as auth
     from server.health.endpoints import router as health
     from server.jobs.endpoints import router as jobs
+    from server.notifications.endpoints import router as notifications
     from server.orgs.endpoints import router as orgs
+    from server.pipelines.endpoints import router as pipelines
     from server.recipes.endpoints import router as recipes
     from server.sources.endpoints import router as sources
     from server.transforms.endpoints import router as transforms
@@ -74,6 +91,20 @@ def _include_routers(app: FastAPI) -> None:
 
     app.include_router(health, include_in_schema=False)
     api = APIRouter(prefix=API_PREFIX)
-    for router in (health, auth, orgs, users, audit, sources, jobs, warehouse, recipes, transforms):
+    domains = (
+        health,
+        auth,
+        orgs,
+        users,
+        audit,
+        sources,
+        jobs,
+        warehouse,
+        recipes,
+        transforms,
+        pipelines,
+        notifications,
+    )
+    for router in domains:
         api.include_router(router)
     app.include_router(api)

@@ -45,6 +45,7 @@ class Permission(StrEnum):
     dashboards_write = "dashboards:write"
     jobs_read = "jobs:read"
     jobs_cancel = "jobs:cancel"
+    notifications_read = "notifications:read"  # one's own notifications in the org (Dalgo: any signed-in user)
     settings_write = "settings:write"
 
 
@@ -53,6 +54,7 @@ _MEMBER = {
     Permission.org_read,
     Permission.charts_read,
     Permission.dashboards_read,
+    Permission.notifications_read,
 }
 _ANALYST = _MEMBER | {
     Permission.users_read,

@@ -22,6 +22,7 @@ from server.core.security import SecretBox
 from server.core.storage import OrgStorage
 from server.jobs.runner import JobContext
 from server.jobs.service import JobService
+from server.locks.service import LockService, source_key
 from server.models import Job, Source, Upload
 from server.sources import secrets
 from server.sources.errors import (
@@ -40,6 +41,19 @@ CHUNK = 1024 * 1024
 
 def schema_for(source: Source) -> str:
     return f"raw_{source.slug}"
+
+
+@dataclasses.dataclass
+class PreparedSync:
+    """A sync ready to run: what `pipelines.ingest.run_sync` takes, and the source's name for messages."""
+
+    name: str
+    slug: str
+    connector: Connector
+    config: dict[str, Any]
+    chosen: list[ConfiguredStream]
+    read_ctx: ReadContext
+    schema: str
 
 
 class SourceService:
@@ -244,7 +258,8 @@ class SourceService:
             source.streams = [_default_config_of(entry) for entry in source.catalog]
             self.session.flush()
 
-    def start_sync(self, ctx: OrgContext, source_id: str, only: list[str] | None, jobs: JobService, ip: str) -> Job:
+    def prepare_sync(self, ctx: OrgContext, source_id: str, only: list[str] | None) -> PreparedSync:
+        """Everything a sync needs (connector, config, chosen streams, target); a pipeline's sync task reuses it."""
         source = self.repo.get(ctx.org_id, source_id)
         self._choose_all_if_never_chosen(ctx, source)
         chosen = [
@@ -265,8 +280,22 @@ class SourceService:
             chosen = [c for c in chosen if c.name in only]
         if not chosen:
             raise NothingToSync(f"{source.name} has no streams selected; run Discover and pick the streams to sync.")
-        connector, config, read_ctx = self.connector(source.type), self.full_config(source), self.read_context(ctx)
-        con, schema, slug = self.storage.duckdb(ctx.org.slug), schema_for(source), source.slug
+        return PreparedSync(
+            source.name,
+            source.slug,
+            self.connector(source.type),
+            self.full_config(source),
+            chosen,
+            self.read_context(ctx),
+            schema_for(source),
+        )
+
+    def start_sync(self, ctx: OrgContext, source_id: str, only: list[str] | None, jobs: JobService, ip: str) -> Job:
+        source = self.repo.get(ctx.org_id, source_id)
+        LockService(self.session).check_free(source_key(source.id))  # a running pipeline is syncing it: 409
+        prepared = self.prepare_sync(ctx, source_id, only)
+        connector, config, chosen, read_ctx = prepared.connector, prepared.config, prepared.chosen, prepared.read_ctx
+        con, schema, slug = self.storage.duckdb(ctx.org.slug), prepared.schema, prepared.slug
         AuditService(self.session).record(
             "source.sync_started", actor=ctx.user, org_id=ctx.org_id, target=source.name, ip=ip
         )

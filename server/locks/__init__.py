@@ -1,0 +1,1 @@
+"""Run locks as rows in the app DB: a resource held by a running pipeline, seen by every process."""
