@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QPoint, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
+from PySide6.QtGui import QBrush, QColor, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -34,6 +34,9 @@ from desktop.ui.qt_step_dialog import QtAddStepDialog, QtStepDialog
 from desktop.ui.qt_theme import DANGER, label, set_kind
 
 Index = QModelIndex | QPersistentModelIndex
+
+
+NARROW_WIDTH = 900  # px of the editor: below it the facet goes under the preview (a 1024x600 netbook)
 
 
 class PreviewTable(QAbstractTableModel):
@@ -115,15 +118,19 @@ class QtRecipeEditor(QWidget):
         head.addWidget(self.toolbar)
         splitter = QSplitter()
         splitter.addWidget(self._steps_panel())
-        splitter.addWidget(self._preview_panel())
+        # Preview and facet side by side when there is room, the facet under the preview when there is not.
+        self.data_split = QSplitter()
+        self.data_split.addWidget(self._preview_panel())
         self.facet = QtFacetPanel(model)
-        splitter.addWidget(self.facet)
-        self.facet.setMinimumWidth(190)  # steps, preview and facet side by side still fit a 1024 px screen
-        self.facet.setMaximumWidth(300)
+        self.data_split.addWidget(self.facet)
+        self.data_split.setChildrenCollapsible(False)
+        self.data_split.setStretchFactor(0, 1)
+        self._lay_out_facet(narrow=False)
         self.facet.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.facet.table.customContextMenuRequested.connect(self._facet_menu)
+        splitter.addWidget(self.data_split)
         splitter.setChildrenCollapsible(False)
-        splitter.setSizes([240, 560, 210])
+        splitter.setSizes([240, 770])
         splitter.setStretchFactor(1, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -243,6 +250,27 @@ class QtRecipeEditor(QWidget):
         self.chips.addStretch(1)
 
     # --- rendering --------------------------------------------------------------------------------
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Below NARROW_WIDTH the facet moves under the preview, so steps, preview and facet all stay usable."""
+        narrow = event.size().width() < NARROW_WIDTH
+        if narrow != (self.data_split.orientation() == Qt.Orientation.Vertical):
+            self._lay_out_facet(narrow)
+        super().resizeEvent(event)
+
+    def _lay_out_facet(self, narrow: bool) -> None:
+        if narrow:
+            self.data_split.setOrientation(Qt.Orientation.Vertical)
+            self.facet.setMinimumWidth(0)
+            self.facet.setMaximumWidth(16_777_215)
+            self.facet.setMinimumHeight(150)
+            self.data_split.setSizes([320, 200])
+        else:
+            self.data_split.setOrientation(Qt.Orientation.Horizontal)
+            self.facet.setMinimumHeight(0)
+            self.facet.setMinimumWidth(190)
+            self.facet.setMaximumWidth(300)
+            self.data_split.setSizes([560, 210])
+
     def refresh(self) -> None:
         model, recipe = self.model, self.model.recipe or {}
         self.title.setText(f"Recipe: {recipe.get('name', '')}")
