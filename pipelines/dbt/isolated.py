@@ -217,7 +217,8 @@ def _read_events(stream: IO[str], progress: ProgressFn | None) -> RunResult | No
         except ValueError:
             continue  # a library printing to stdout: not ours
         if event.get("type") == "node" and progress is not None:
-            progress(NodeProgress(event["event"], event["unique_id"], event["name"], event.get("status")))
+            fields = ("event", "unique_id", "name", "status", "index", "total")
+            progress(NodeProgress(**{k: event.get(k) for k in fields}))
         elif event.get("type") == "result":
             result = result_from_wire(event["result"])
     return result

@@ -45,6 +45,8 @@ class NodeProgress:
     unique_id: str
     name: str
     status: str | None = None
+    index: int | None = None  # "2 of 5": the node's place in this command, when dbt has said it
+    total: int | None = None
 
 
 ProgressFn = Callable[[NodeProgress], None]
@@ -293,6 +295,7 @@ class _EventCollector:
         self._lines: list[str] = []
         self._finished: list[Any] = []
         self._errors: list[str] = []
+        self._positions: dict[str, tuple[int, int]] = {}
 
     def __call__(self, msg: Any) -> None:
         info = msg.info
@@ -303,16 +306,19 @@ class _EventCollector:
                 self._errors.append(clean(info.msg))
         if info.name == "NodeFinished":
             self._finished.append(msg.data)
-        if self._progress is not None and info.name in ("NodeStart", "NodeFinished"):
+        if info.name == "LogStartLine":  # "2 of 5 START …": the only event that says where a node stands
+            self._positions[msg.data.node_info.unique_id] = (int(msg.data.index), int(msg.data.total))
+        if self._progress is not None and info.name in ("NodeStart", "LogStartLine", "NodeFinished"):
             self._notify(info.name, msg.data)
 
     def _notify(self, name: str, data: Any) -> None:
         node = data.node_info
-        event = "start" if name == "NodeStart" else "finish"
+        event = "finish" if name == "NodeFinished" else "start"
         status = data.run_result.status if event == "finish" else None
+        index, total = self._positions.get(node.unique_id, (None, None))
         try:
             assert self._progress is not None
-            self._progress(NodeProgress(event, node.unique_id, node.node_name, status))
+            self._progress(NodeProgress(event, node.unique_id, node.node_name, status, index, total))
         except Exception:  # a broken progress display must not break the dbt run
             pass
 

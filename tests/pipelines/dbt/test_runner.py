@@ -248,3 +248,15 @@ def test_profile_alone_loads_extensions_from_the_local_folder(tmp_path: Path) ->
     con.close()
     assert str(local_time) == "2024-01-01 05:30:00"  # icu loaded from the local folder
     assert tz in ("UTC", "Etc/UTC")
+
+
+def test_progress_says_where_each_model_stands(duck_org: DuckOrg) -> None:
+    """Save-and-run shows "2 of 3" while it works: dbt's start lines carry the node's place in the command."""
+    duck_org.project.write_sql_model("first_one", "select 1 as n")
+    duck_org.project.write_sql_model("second_one", "select n + 1 as n from {{ ref('first_one') }}")
+    seen: list[NodeProgress] = []
+    result = duck_org.runner.run(["first_one+"], progress=seen.append)
+    assert result.success, result.error
+    placed = {(e.name, e.index, e.total) for e in seen if e.event == "start" and e.index is not None}
+    assert placed == {("first_one", 1, 2), ("second_one", 2, 2)}
+    assert {e.name for e in seen if e.event == "finish" and e.total == 2} == {"first_one", "second_one"}
