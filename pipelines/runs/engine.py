@@ -148,6 +148,9 @@ class RunEngine:
                     wait = backoff_seconds(attempt, err.retry_after)
                     io.log(f"attempt {attempt} failed ({err.message}); retrying in {wait:.0f} s")
                     self.sleep(wait, self.cancel)
+                    if self.cancel.is_set():  # cancelled while waiting to retry: stop here, tables untouched
+                        self._set(TaskUpdate(position, "cancelled", attempts=attempt, finished_at=now()))
+                        return None
                     continue
                 return self._failed(position, task, attempt, err)
             except PipelineError as err:
