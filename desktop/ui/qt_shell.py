@@ -73,6 +73,7 @@ class QtShell(QWidget):
         layout.addLayout(body, 1)
         self.current = ""
         self.sources.unsaved_changed.connect(lambda on: self.mark_unsaved("sources", on))
+        self.transform_page.sql_editor.unsaved_changed.connect(lambda on: self.mark_unsaved("transform", on))
         self.pipelines.unsaved_changed.connect(lambda on: self.mark_unsaved("pipelines", on))
         self.go("home")
 
@@ -131,6 +132,10 @@ class QtShell(QWidget):
 
     def go(self, key: str) -> None:
         """Show a section's page (asking first when leaving unsaved changes); pages fetch their lists when shown."""
+        if self.current == "transform" and key != "transform" and self.transform_page.unsaved:
+            self.nav[self.current].setChecked(True)  # stay put until the user answered
+            self.transform_page.ask_save_first("leave", lambda: self.go(key))
+            return
         if self.current == "sources" and key != "sources" and self.sources.unsaved:
             self.nav[self.current].setChecked(True)  # stay put until the user answered
             self.sources_page.ask_save_first(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QSyntaxHighlighter, QTextCharFormat, QTextDocument
 from PySide6.QtWidgets import QHBoxLayout, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
@@ -113,6 +114,8 @@ class QtSqlHighlighter(QSyntaxHighlighter):
 class QtSqlEditor(QWidget):
     """Shows the model named in `state`; read-only (with a note) for recipe models or roles that cannot write."""
 
+    unsaved_changed = Signal(bool)
+
     def __init__(self, state: SqlModelState) -> None:
         super().__init__()
         self.state = state
@@ -134,8 +137,29 @@ class QtSqlEditor(QWidget):
         layout.addLayout(head)
         layout.addWidget(self.note)
         layout.addWidget(self.text, 1)
+        self._marked = False
+        self.text.textChanged.connect(self._mark)
         state.changed.connect(self.refresh)
         self.refresh()
+
+    @property
+    def unsaved(self) -> bool:
+        """Typed SQL that is not saved yet."""
+        model = self.state.model
+        return model is not None and self.state.editable and self.text.toPlainText() != model["sql"]
+
+    def discard(self) -> None:
+        """Back to the saved SQL."""
+        if self.state.model is not None:
+            self.text.setPlainText(self.state.model["sql"])
+
+    def _mark(self) -> None:
+        unsaved = self.unsaved
+        if unsaved != self._marked:
+            self._marked = unsaved
+            self.save_button.setText("Save SQL ●" if unsaved else "Save SQL")
+            self.save_button.setToolTip("Unsaved changes" if unsaved else self.state.read_only_note())
+            self.unsaved_changed.emit(unsaved)
 
     def refresh(self) -> None:
         model = self.state.model
@@ -149,3 +173,4 @@ class QtSqlEditor(QWidget):
         self.text.setReadOnly(not self.state.editable)
         self.save_button.setEnabled(self.state.editable)
         self.save_button.setToolTip(note)
+        self._mark()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
@@ -26,7 +28,7 @@ from desktop.state.recipe import RecipeModel, cannot_change
 from desktop.state.session import AppState
 from desktop.state.sql_model import SqlModelState
 from desktop.state.transform import Item, TransformModel, node_rows, running_text
-from desktop.ui.qt_dialogs import QtFormDialog
+from desktop.ui.qt_dialogs import QtFormDialog, QtSaveFirstDialog
 from desktop.ui.qt_fit import QtElidedLabel
 from desktop.ui.qt_lineage import QtLineageView
 from desktop.ui.qt_recipe import QtRecipeEditor
@@ -226,8 +228,34 @@ class QtTransformPage(QWidget):
         self.dialog = dialog
         dialog.open()  # type: ignore[attr-defined]
 
+    @property
+    def unsaved(self) -> bool:
+        """SQL typed in the editor and not saved."""
+        return self.sql_editor.unsaved
+
+    def ask_save_first(self, action: str, then: Callable[[], None]) -> QtSaveFirstDialog:
+        """Save your SQL first? [Cancel] [<action> without saving] [Save and <action>]; `then` after either."""
+        name = self.sql.model["name"] if self.sql.model else "this model"
+        dialog = QtSaveFirstDialog(self.window(), "Save your SQL first?", f"You changed the SQL of {name} and have "
+                                   "not saved it. Save it first?", f"Save and {action}",
+                                   f"{action.capitalize()} without saving")  # fmt: skip
+
+        def answered() -> None:
+            if dialog.choice == "save":
+                self.sql.save(self.sql_editor.text.toPlainText(), then=then)
+            else:
+                self.sql_editor.discard()
+                then()
+
+        dialog.accepted.connect(answered)
+        self._open(dialog)
+        return dialog
+
     def open_item(self, item: Item) -> None:
         """A recipe opens in the recipe editor, a model (or an ejected recipe's model) in the SQL editor."""
+        if self.unsaved and item.model != (self.sql.model or {}).get("name"):
+            self.ask_save_first("open it", lambda: self.open_item(item))
+            return
         if item.recipe_id and item.kind == "recipe":
             self.recipe.open(item.recipe_id)
             self.editors.setCurrentWidget(self.recipe_editor)

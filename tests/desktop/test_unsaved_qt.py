@@ -72,3 +72,31 @@ def test_a_changed_mode_is_marked_and_sync_now_asks_to_save_first(
     streams.set_selected("clinic_visits", False)
     streams.set_selected("clinic_visits", True)
     assert not page.model.unsaved  # back to what is saved: nothing to mark
+
+
+def test_unsaved_sql_is_marked_and_leaving_asks_first(qtbot: QtBot, window: QtMainWindow, admin: DalgoClient) -> None:
+    admin.create_sql_model("visit_counts", "select 1 as visits")
+    shell = window.shell
+    shell.go("transform")
+    page = shell.transform_page
+    qtbot.waitUntil(lambda: any(i.model == "visit_counts" for i in page.model.items), timeout=WAIT)
+    page.open_item(next(i for i in page.model.items if i.model == "visit_counts"))
+    editor = page.sql_editor
+    qtbot.waitUntil(lambda: "select 1" in editor.text.toPlainText(), timeout=WAIT)
+    assert not page.unsaved and editor.save_button.text() == "Save SQL"
+
+    editor.text.setPlainText("select 2 as visits")
+    assert page.unsaved and editor.save_button.text().endswith("●")
+    assert shell.nav["transform"].text().endswith("●")
+
+    shell.go("data")  # leaving asks; Cancel stays with the typed SQL
+    ask = page.dialog
+    assert isinstance(ask, QtSaveFirstDialog) and ask.isVisible() and shell.current == "transform"
+    click(qtbot, ask.cancel_button)
+    assert page.unsaved and editor.text.toPlainText() == "select 2 as visits"
+
+    shell.go("data")  # Save and leave: saved on the server, then the page changes
+    click(qtbot, page.dialog.ok_button)  # type: ignore[union-attr]
+    qtbot.waitUntil(lambda: shell.current == "data", timeout=WAIT)
+    assert "select 2" in admin.get_model("visit_counts")["sql"]
+    assert not shell.nav["transform"].text().endswith("●")
