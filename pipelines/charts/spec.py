@@ -59,6 +59,8 @@ class MetricSpec(Strict):
         """The label shown on axes and legends."""
         if self.label:
             return self.label
+        if self.expression and not self.column:
+            return "Calculated value"
         if self.agg == "count" and not self.column:
             return "Count"
         words = {"count_distinct": "Unique", "avg": "Average", "sum": "Total", "min": "Lowest", "max": "Highest"}
@@ -88,7 +90,7 @@ class MapOptions(Strict):
 class ChartSpec(Strict):
     """A chart; `dimensions[0]` is the category or x axis, `dimensions[1]` (bar/line/area) splits it into series."""
 
-    version: Literal[1] = SPEC_VERSION
+    version: Literal[1] = 1
     chart_type: ChartType
     input: ChartInput
     dimensions: list[str] = Field(default_factory=list, max_length=4)
