@@ -90,7 +90,7 @@ class ProcessLocks:
         conn = self._try(ALIVE_CLASS, _key(token))
         if conn is None:
             return True
-        conn.close()  # we could take its lock: its process is gone (closing frees the lock again)
+        conn.invalidate()  # we could take its lock: its process is gone (closing the session frees it again)
         return False
 
     def take_leadership(self) -> bool:
@@ -103,7 +103,7 @@ class ProcessLocks:
     def release(self) -> None:
         for conn in (self._leader, self._alive):
             if conn is not None:
-                conn.close()
+                conn.invalidate()  # really close the session (a pooled connection would keep the lock)
         self._leader = self._alive = None
 
     def _try(self, cls: int, key: int) -> Any:
@@ -251,7 +251,7 @@ class PipelineScheduler:
     # --- one fire ------------------------------------------------------------------------------------
     def fire(self, pipeline_id: str, due: datetime) -> None:
         """Start the pipeline's run for `due`, or record a skipped run (missed and 'skip', or still running)."""
-        now = self.clock()
+        now, due = self.clock(), due.astimezone(UTC)  # stored as UTC: SQLite keeps the wall time, not the zone
         with session_scope(self.runtime.session_factory) as session:
             pipeline = SystemRepository(session).pipeline(pipeline_id)
             if pipeline is None or not pipeline.enabled or pipeline.schedule_kind == "manual":

@@ -143,9 +143,10 @@ class _DbtTask(TaskKind[SelectConfig]):
             context.transforms(session).refresh_sources(context.org)
         runner = context.workspaces.get(context.org.org.slug).runner
         io.log(f"dbt {self.command} {' '.join(config.select or ['(all models)'])}")
-        progress = lambda node: io.progress(
-            {"node": getattr(node, "name", None), "status": getattr(node, "status", None)}
-        )  # noqa: E731
+
+        def progress(node: Any) -> None:
+            io.progress({"node": getattr(node, "name", None), "status": getattr(node, "status", None)})
+
         result = getattr(runner, self.command)(config.select or None, io.cancel, progress=progress)
         io.log(result.logs)
         if result.cancelled:

@@ -88,3 +88,14 @@ def wait_run(api: Api, actor: Actor, run_id: str, until: set[str] | None = None)
             return run
         time.sleep(0.05)
     raise AssertionError(f"run {run_id} never reached {wanted}: {run}")
+
+
+def eventually(check: Any, what: str) -> Any:
+    """Poll `check()` until it returns something truthy (work finishing on another thread); fails after a minute."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.05)
+    raise AssertionError(f"never happened: {what}")
