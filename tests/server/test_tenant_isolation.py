@@ -66,7 +66,17 @@ def build_world(api: Api) -> World:
         json={"name": "beta_model", "sql": "select 1 as beta_only_col"},
         headers=b_admin.headers(),
     )
+    b_pipeline = api.client.post(
+        "/api/v1/pipelines",
+        json={"name": "Beta pipeline", "tasks": [{"kind": "sync", "source_id": b_source["id"]}]},
+        headers=b_admin.headers(),
+    ).json()
+    b_run, b_note = make_run_and_notification(api, b_slug, b_pipeline["id"], api.user_id(b_admin))
     b_ids = {
+        "pipeline_id": b_pipeline["id"],
+        "run_id": b_run,
+        "position": "0",
+        "notification_id": b_note,
         "user_id": api.user_id(b_member),
         "invitation_id": b_invite["id"],
         "source_id": b_source["id"],
@@ -78,6 +88,7 @@ def build_world(api: Api) -> World:
         "name": "beta_model",
     }
     secrets = ["b-member@example.org", "b-admin@example.org", "b-pending@example.org", b_invite["code"], "Beta Office"]
+    secrets += ["Beta pipeline", "beta-run-cause"]
     secrets += ["Beta recipe", "beta_only_col", "Beta Kobo", "beta-secret-token", b_upload["id"], "beta-household-row"]
     return World(a_actors, root.org_slug or "", b_slug, b_ids, secrets)
 
@@ -101,6 +112,31 @@ def make_job(api: Api, org_slug: str, target_id: str) -> str:
         session.add(job)
         session.flush()
         return job.id
+
+
+def make_run_and_notification(api: Api, org_slug: str, pipeline_id: str, user_id: str) -> tuple[str, str]:
+    """A finished pipeline run of org B with one task, and a notification about it (made directly)."""
+    from sqlalchemy import select
+
+    from server.core.db import session_scope
+    from server.models import Notification, Org, PipelineRun, TaskRun
+
+    with session_scope(api.client.app.state.session_factory) as session:  # type: ignore[attr-defined]
+        org = session.scalars(select(Org).where(Org.slug == org_slug)).one()
+        run = PipelineRun(
+            org_id=org.id,
+            pipeline_id=pipeline_id,
+            pipeline_name="Beta pipeline",
+            status="failed",
+            cause="beta-run-cause",
+        )
+        session.add(run)
+        session.flush()
+        session.add(TaskRun(org_id=org.id, run_id=run.id, position=0, kind="sync", name="Sync", status="failed"))
+        note = Notification(org_id=org.id, user_id=user_id, run_id=run.id, title="Beta pipeline failed")
+        session.add(note)
+        session.flush()
+        return run.id, note.id
 
 
 def make_warehouse_table(api: Api, org_slug: str, schema: str, table: str) -> None:
