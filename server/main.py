@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool | None 
     app.state.workspaces = workspaces
     app.state.pipelines = pipelines
     app.state.preview_caches = BoundedCache(storage.max_open, on_evict=storage.drop_preview_cache)
+    app.state.chart_caches = BoundedCache(storage.max_open)
     app.state.secret_box = secret_box
     install_error_handlers(app)
     if settings.cors_origins:
@@ -78,8 +79,10 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool | None 
 def _include_routers(app: FastAPI) -> None:
     from server.audit.endpoints import router as audit
     from server.auth.endpoints import router as auth
+    from server.charts.endpoints import router as charts
     from server.health.endpoints import router as health
     from server.jobs.endpoints import router as jobs
+    from server.metrics.endpoints import router as metrics
     from server.notifications.endpoints import router as notifications
     from server.orgs.endpoints import router as orgs
     from server.pipelines.endpoints import router as pipelines
@@ -104,6 +107,8 @@ def _include_routers(app: FastAPI) -> None:
         transforms,
         pipelines,
         notifications,
+        charts,
+        metrics,
     )
     for router in domains:
         api.include_router(router)

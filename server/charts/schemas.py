@@ -108,3 +108,6 @@ class GeoJsonOut(BaseModel):
     sample_values: dict[str, list[str]] = Field(description="a few values of each property")
     builtin: bool
     created_at: datetime | None
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -1,0 +1,33 @@
+"""Queries for the metric library, scoped to one org through server.core.tenancy."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from server.core.tenancy import get_scoped, scoped
+from server.metrics.errors import MetricNotFound
+from server.models import MetricRow
+
+
+class MetricsRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def list(self, org_id: str) -> list[MetricRow]:
+        return list(self.session.scalars(scoped(select(MetricRow), MetricRow, org_id).order_by(MetricRow.name)))
+
+    def get(self, org_id: str, metric_id: str) -> MetricRow:
+        return get_scoped(self.session, MetricRow, metric_id, org_id, MetricNotFound)
+
+    def by_name(self, org_id: str, name: str) -> MetricRow | None:
+        return self.session.scalars(scoped(select(MetricRow), MetricRow, org_id).where(MetricRow.name == name)).first()
+
+    def add(self, row: MetricRow) -> MetricRow:
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    def delete(self, row: MetricRow) -> None:
+        self.session.delete(row)
+        self.session.flush()
