@@ -33,7 +33,9 @@ def main() -> None:
     from server.core.config import Settings
     from server.main import create_app
 
-    app = create_app(Settings(home=Path(tempfile.mkdtemp(prefix="bench-dbt-orgs-")), mode="hosted"), run_migrations=True)
+    app = create_app(
+        Settings(home=Path(tempfile.mkdtemp(prefix="bench-dbt-orgs-")), mode="hosted"), run_migrations=True
+    )
     with TestClient(app) as client:
         orgs = _orgs(client, args.orgs, args.models)
         _wall(client, orgs[:1])  # warm: first dbt parse of the project, imports in the children
@@ -51,12 +53,16 @@ def _orgs(client: Any, count: int, models: int) -> list[tuple[dict[str, str], st
     tokens = client.post("/api/v1/setup", json={"email": "b@example.org", "password": PASSWORD, "org_name": "Org 0"})
     auth = {"Authorization": f"Bearer {tokens.json()['access_token']}"}
     slugs = [client.get("/api/v1/me", headers=auth).json()["memberships"][0]["org"]["slug"]]
-    slugs += [client.post("/api/v1/orgs", json={"name": f"Org {n}"}, headers=auth).json()["slug"] for n in range(1, count)]
+    slugs += [
+        client.post("/api/v1/orgs", json={"name": f"Org {n}"}, headers=auth).json()["slug"] for n in range(1, count)
+    ]
     out = []
     for slug in slugs:
         headers = {**auth, "X-Dalgo-Org": slug}
         for n in range(models):
-            sql = "select 1 as id, 'a' as name" if n == 0 else f"select id + 1 as id, name from {{{{ ref('m{n - 1}') }}}}"
+            sql = (
+                "select 1 as id, 'a' as name" if n == 0 else f"select id + 1 as id, name from {{{{ ref('m{n - 1}') }}}}"
+            )
             r = client.post("/api/v1/transforms/models", json={"name": f"m{n}", "sql": sql}, headers=headers)
             assert r.status_code == 201, r.text
         body = {"name": "Transform", "tasks": [{"kind": "transform"}]}

@@ -22,8 +22,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pipelines.runs.engine import PlannedTask, RunEngine, TaskUpdate  # noqa: E402
-from pipelines.runs.registry import TaskConfig, TaskIO, TaskKind, TaskResult  # noqa: E402
+from pipelines.runs.engine import PlannedTask, RunEngine, TaskUpdate
+from pipelines.runs.registry import TaskConfig, TaskIO, TaskKind, TaskResult
 
 TASKS, GOAL_S = 20, 1.0
 

@@ -20,7 +20,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.pipeline_overhead import Noop  # noqa: E402
+from bench.pipeline_overhead import Noop
 
 GOAL_S = 1.0
 
