@@ -88,7 +88,9 @@ class PreviewOut(BaseModel):
 class DrillRequest(BaseModel):
     """Drill from one category or time bucket: to its rows, or (time) to the next finer grain."""
 
-    value: Any = Field(description="the category value or the bucket's start (ISO date) clicked")
+    value: Any = Field(
+        default=None, description="the category value (none: the blank one) or the bucket's start (ISO date) clicked"
+    )
     series: Any = Field(default=None, description="the series value, when the chart splits by a second column")
     to: Literal["rows", "grain"] = "rows"
     limit: int = Field(default=100, ge=1, le=10_000)

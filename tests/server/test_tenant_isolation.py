@@ -72,7 +72,18 @@ def build_world(api: Api) -> World:
         headers=b_admin.headers(),
     ).json()
     b_run, b_note = make_run_and_notification(api, b_slug, b_pipeline["id"], api.user_id(b_admin))
+    b_table = {"schema": "raw_beta_only", "table": "households"}
+    b_metric = api.client.post(
+        "/api/v1/metrics", json={"name": "Beta metric", "input": b_table, "agg": "count"}, headers=b_admin.headers()
+    ).json()
+    b_chart = api.client.post(
+        "/api/v1/charts",
+        json={"name": "Beta chart", "chart_type": "bar", "input": b_table, "dimensions": ["name"]},
+        headers=b_admin.headers(),
+    ).json()
     b_ids = {
+        "chart_id": b_chart["id"],
+        "metric_id": b_metric["id"],
         "pipeline_id": b_pipeline["id"],
         "run_id": b_run,
         "position": "0",
@@ -88,7 +99,7 @@ def build_world(api: Api) -> World:
         "name": "beta_model",
     }
     secrets = ["b-member@example.org", "b-admin@example.org", "b-pending@example.org", b_invite["code"], "Beta Office"]
-    secrets += ["Beta pipeline", "beta-run-cause"]
+    secrets += ["Beta pipeline", "beta-run-cause", "Beta chart", "Beta metric"]
     secrets += ["Beta recipe", "beta_only_col", "Beta Kobo", "beta-secret-token", b_upload["id"], "beta-household-row"]
     return World(a_actors, root.org_slug or "", b_slug, b_ids, secrets)
 
