@@ -163,7 +163,9 @@ class PipelineService:
             name = spec["kind"]
         return schemas.TaskOut(**spec, name=name)
 
-    def _schedule_out(self, pipeline: Pipeline) -> tuple[schemas.ScheduleOut | None, datetime | None, builtins.list[str]]:
+    def _schedule_out(
+        self, pipeline: Pipeline
+    ) -> tuple[schemas.ScheduleOut | None, datetime | None, builtins.list[str]]:
         if pipeline.schedule_kind == "manual":
             return None, None, []
         schedule, now = schedule_of(pipeline), datetime.now(UTC)
