@@ -28,6 +28,11 @@ def _cell(value: Any, fmt: str) -> str:
     return text if len(text) <= CELL_CHARS else text[: CELL_CHARS - 1] + "…"
 
 
+def _all_numbers(values: list[Any]) -> bool:
+    present = [v for v in values if v is not None]
+    return bool(present) and all(isinstance(v, int | float) and not isinstance(v, bool) for v in present)
+
+
 def draw_grid(fig: Any, header: list[str], body: list[list[str]], footer: str, numeric: list[bool]) -> None:
     """A plain table: bold header, light rules, numbers right-aligned, a footer saying which rows these are."""
     ax = fig.add_subplot()
@@ -60,14 +65,11 @@ def table(fig: Any, spec: ChartSpec, result: ChartResult, *, height: int, **_: A
     offset = result.page[1] if result.page else 0
     rows = result.rows[:limit]
     body = [[_cell(v, spec.number_format) for v in row] for row in rows]
-    numeric = [
-        bool(rows)
-        and all(isinstance(r[i], int | float) and not isinstance(r[i], bool) for r in rows if r[i] is not None)
-        for i in range(len(result.columns))
-    ]
+    width = len(rows[0]) if rows else len(result.columns)
+    numeric = [_all_numbers([r[i] for r in rows]) for i in range(width)]
     total = result.total if result.total is not None else len(result.rows)
     footer = f"Rows {offset + 1:,} to {offset + len(rows):,} of {total:,}" if rows else "No rows"
-    draw_grid(fig, [c.name for c in result.columns], body, footer, numeric)
+    draw_grid(fig, [c.name for c in result.columns][:width], body, footer, numeric)
 
 
 def pivot_matrix(spec: ChartSpec, rows: list[list[Any]]) -> tuple[list[str], list[list[Any]]]:
