@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -79,7 +80,7 @@ def _collisions(fig: Any) -> int:
     labels = [t for t in fig.axes[0].get_xticklabels() if t.get_text()]
     boxes = [t.get_window_extent(renderer) for t in labels]
     if labels[0].get_rotation() == 0:
-        return sum(1 for a, b in zip(boxes, boxes[1:], strict=False) if a.overlaps(b))
+        return sum(1 for a, b in itertools.pairwise(boxes) if a.overlaps(b))
     spacing = boxes[1].x1 - boxes[0].x1  # right-aligned: the anchors are one tick apart
     line_px = labels[0].get_fontsize() * fig.dpi / 72 * 1.2
     gap = spacing * math.sin(math.radians(labels[0].get_rotation()))
