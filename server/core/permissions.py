@@ -55,6 +55,7 @@ _MEMBER = {
     Permission.charts_read,
     Permission.dashboards_read,
     Permission.notifications_read,
+    Permission.pipelines_read,  # issue 9: members see pipelines and their runs (view only)
 }
 _ANALYST = _MEMBER | {
     Permission.users_read,
