@@ -10,11 +10,12 @@ ORG_ROLES = ("admin", "analyst", "member")
 # Only what this version can do: charts and dashboards are not built yet, so no role is described by them.
 DESCRIPTIONS = {
     "super-admin": "Everything an admin does, in every organisation, and creates new organisations.",
-    "admin": "Runs the organisation: adds and syncs sources, browses, cleans and exports data, and invites users.",
+    "admin": "Runs the organisation: adds and syncs sources, browses, cleans and exports data, runs pipelines, "
+    "and invites users.",
     "analyst": "Looks at sources, browses and exports data, and tries out cleaning recipes; "
     "cannot change or sync sources, or save recipes.",
-    "member": "Can sign in and see the organisation only. Viewing charts and dashboards comes in a later "
-    "version; to let someone see the data today, make them an analyst.",
+    "member": "Sees the organisation's pipelines and how their runs went. Viewing charts and dashboards comes "
+    "in a later version; to let someone see the data today, make them an analyst.",
 }
 
 
