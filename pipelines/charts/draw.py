@@ -72,7 +72,13 @@ def bar(fig: Any, spec: ChartSpec, result: ChartResult, *, width: int, **_: Any)
     _category_axis(ax, spec, xs, width, horizontal=spec.horizontal)
     _labels(ax, spec, result, horizontal=spec.horizontal)
     if k > 1:
-        ax.legend(frameon=False, fontsize=8, ncols=min(k, 4), loc="upper center", bbox_to_anchor=(0.5, -0.12))
+        _legend(fig, ax, k)
+
+
+def _legend(fig: Any, ax: Any, series: int) -> None:
+    """Series names under the plot, clear of the title and axis labels (constrained layout makes room)."""
+    handles, labels = ax.get_legend_handles_labels()
+    fig.legend(handles, labels, frameon=False, fontsize=8, ncols=min(series, 6), loc="outside lower center")
 
 
 def _category_axis(ax: Any, spec: ChartSpec, xs: list[Any], width: int, *, horizontal: bool) -> None:
@@ -84,7 +90,7 @@ def _category_axis(ax: Any, spec: ChartSpec, xs: list[Any], width: int, *, horiz
         style_axes(ax, "x")
         return
     labels, rotation = category_labels(xs, width * 0.85)
-    ax.set_xticks(range(len(xs)), labels, rotation=rotation, ha="right" if rotation else "center")
+    ax.set_xticks(range(len(xs)), labels, rotation=rotation, ha="right" if 0 < rotation < 90 else "center")
     ax.yaxis.set_major_formatter(number_formatter(spec.number_format))
     style_axes(ax, "y")
 
@@ -140,7 +146,7 @@ def line(fig: Any, spec: ChartSpec, result: ChartResult, *, width: int, area: bo
         _category_axis(ax, spec, xs, width, horizontal=False)
     _labels(ax, spec, result)
     if len(series) > 1:
-        ax.legend(frameon=False, fontsize=8, ncols=min(len(series), 4), loc="upper center", bbox_to_anchor=(0.5, -0.12))
+        _legend(fig, ax, len(series))
 
 
 def area(fig: Any, spec: ChartSpec, result: ChartResult, **kw: Any) -> None:

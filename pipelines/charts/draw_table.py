@@ -88,7 +88,7 @@ def pivot_matrix(spec: ChartSpec, rows: list[list[Any]]) -> tuple[list[str], lis
     header = [*spec.dimensions, *cols] + (["Total"] if additive else [])
     matrix = []
     for k in keys:
-        values = [cells[k].get(c) for c in cols]
+        values = [cells[k].get(c, "") for c in cols]  # no rows for this pair: an empty cell, not "(blank)"
         total = [sum(float(v or 0) for v in values)] if additive else []
         matrix.append([*k, *values, *total])
     if additive and matrix:

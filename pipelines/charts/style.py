@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import textwrap
 from collections.abc import Sequence
 from typing import Any
@@ -18,6 +19,7 @@ UP, DOWN = "#0072B2", "#D55E00"  # blue up, vermilion down: told apart without r
 FONT = {"size": 9}
 MAP_COLOURS = "cividis"  # sequential and colour-blind safe
 OTHER = "Other"
+LINE_PX = 14.0  # one 9 pt line and a little air, at 100 dpi
 
 
 def colours(spec_colours: Sequence[str], n: int) -> list[str]:
@@ -56,14 +58,22 @@ def wrap_label(value: Any, width: int, lines: int = 2, *, split_words: bool = Tr
 
 
 def category_labels(values: Sequence[Any], axis_px: float) -> tuple[list[str], float]:
-    """Labels that fit side by side along `axis_px` pixels: wrapped, or rotated 35° when still too long."""
+    """Labels that fit side by side along `axis_px` pixels: wrapped; else slanted 35°; else upright, thinned.
+
+    Slanted labels stay apart while the gap across the slant (spacing * sin 35°) holds a line of text; when
+    even upright (90°) labels would touch, only every k-th is written.
+    """
     n = max(len(values), 1)
-    chars = max(int(axis_px / n / 7.5) - 1, 3)  # ~7 px per character at 9 pt, and a gap between labels
+    spacing = axis_px / n
+    chars = max(int(spacing / 7.5) - 1, 3)  # ~7 px per character at 9 pt, and a gap between labels
     wrapped = [wrap_label(v, chars, split_words=False) for v in values]
     longest = max((len(line) for w in wrapped for line in w.split("\n")), default=0)
-    if (longest + 1) * 7.5 <= axis_px / n and chars >= 6:
+    if (longest + 1) * 7.5 <= spacing and chars >= 6:
         return wrapped, 0.0
-    return [wrap_label(v, 22, 1) for v in values], 35.0
+    if spacing * math.sin(math.radians(35)) >= LINE_PX:
+        return [wrap_label(v, 22, 1) for v in values], 35.0
+    step = max(1, math.ceil(LINE_PX / spacing))
+    return [wrap_label(v, 22, 1) if i % step == 0 else "" for i, v in enumerate(values)], 90.0
 
 
 def top_n_with_other(

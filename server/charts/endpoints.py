@@ -129,16 +129,11 @@ def chart_image(
     offset: Offset = 0,
 ) -> Response:
     """The chart drawn by the server (tables: one page of rows from `offset`)."""
-    from pipelines.charts.draw_table import rows_per_image
-    from pipelines.charts.render import MEDIA_TYPES, render
+    from pipelines.charts.render import MEDIA_TYPES
     from pipelines.charts.spec import ChartSpec
 
     spec = ChartSpec.model_validate(service.get(ctx, chart_id).spec)
-    paged = spec.chart_type == "table" and not spec.metrics
-    result, _ = service.data(ctx, spec, rows_per_image(height) if paged else None, offset if paged else 0)
-    image = render(
-        service.resolve(ctx, spec), result, format, width=width, height=height, geojson=service.geojson_for(ctx, spec)
-    )
+    image = service.image(ctx, spec, format, width, height, offset)
     return Response(image, media_type=MEDIA_TYPES[format])
 
 

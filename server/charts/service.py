@@ -167,6 +167,25 @@ class ChartService:
         cache.put(key, result)
         return result, False
 
+    def image(self, ctx: OrgContext, spec: ChartSpec, fmt: str, width: int, height: int, offset: int = 0) -> bytes:
+        """The chart drawn; kept beside its data, so an unchanged dashboard is served without drawing again."""
+        from pipelines.charts.draw_table import rows_per_image
+        from pipelines.charts.render import render
+
+        paged = spec.chart_type == "table" and not spec.metrics
+        limit, offset = (rows_per_image(height), offset) if paged else (None, 0)
+        result, _ = self.data(ctx, spec, limit, offset)
+        cache = self.caches.setdefault(ctx.org.slug, ChartCache())
+        key = ("image", id(result), spec.model_dump_json(), fmt, width, height)
+        hit = cache.get(key)
+        if hit is not None and hit[0] is result:
+            return bytes(hit[1])
+        image = render(
+            self.resolve(ctx, spec), result, fmt, width=width, height=height, geojson=self.geojson_for(ctx, spec)
+        )
+        cache.put(key, (result, image))
+        return image
+
     def geojson_for(self, ctx: OrgContext, spec: ChartSpec) -> dict[str, Any] | None:
         if spec.chart_type != "map" or spec.map is None:
             return None

@@ -135,3 +135,15 @@ def test_several_charts_make_one_multi_page_pdf() -> None:
     spec = ChartSpec.model_validate({"chart_type": "bar", "input": T, "dimensions": ["d"]})
     pdf = pdf_of(figure_for(spec, result([["a", i]], "d", "n")) for i in range(3))
     assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page\n") + pdf.count(b"/Type /Page ") >= 3
+
+
+def test_forty_categories_with_series_are_thinned_rather_than_piled_up() -> None:
+    spec = ChartSpec.model_validate({"chart_type": "bar", "input": T, "dimensions": ["district", "sex"]})
+    rows = [[f"District {i}", sex, 100] for i in range(60) for sex in ("Girl", "Boy")]
+    fig = figure_for(spec, result(rows, "district", "sex", "Count"))
+    fig.draw_without_rendering()
+    labels = [t for t in fig.axes[0].get_xticklabels() if t.get_text()]
+    renderer = fig.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in labels]
+    assert labels[0].get_rotation() == 90.0 and 10 < len(labels) < 60
+    assert not any(a.overlaps(b) for a, b in itertools.pairwise(boxes))
