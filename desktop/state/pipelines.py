@@ -170,6 +170,8 @@ class PipelinesModel:
                 self.selected_id = None
                 self.run_view.clear()
             self.loading, self.loaded, self.forbidden = False, True, False
+            if self.selected_id is None and self.pipelines:
+                self.select(self.rows()[0].id)  # the page opens on a pipeline, not on an empty half
             self.changed.emit()
             self._follow_running()
 

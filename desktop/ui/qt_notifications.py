@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QByteArray, QRectF, QSize, Qt, QTimer
-from PySide6.QtGui import QIcon, QPainter, QPixmap
+from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -35,7 +35,8 @@ LEVEL_MARK = {"error": "●", "warning": "●", "info": "○"}
 LEVEL_COLOUR = {"error": "#dc2626", "warning": "#ca8a04", "info": "#2563eb"}
 
 
-def bell_icon(color: str = MUTED, size: int = 20) -> QIcon:
+def bell_icon(color: str = MUTED, size: int = 22, badge: str = "") -> QIcon:
+    """The bell, with the unread count in a red dot on its corner (so the top bar never grows)."""
     svg = (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" fill="none" stroke="{color}" '
         f'stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round">{BELL}</svg>'
@@ -44,7 +45,19 @@ def bell_icon(color: str = MUTED, size: int = 20) -> QIcon:
     pixmap = QPixmap(size * 2, size * 2)
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     renderer.render(painter, QRectF(0, 0, size * 2, size * 2))
+    if badge:
+        dot = QRectF(size * 2 - 30, 0, 30, 24)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor("#dc2626"))
+        painter.drawRoundedRect(dot, 12, 12)
+        font = QFont()
+        font.setPixelSize(17 if len(badge) < 3 else 12)
+        font.setBold(True)
+        painter.setFont(font)
+        painter.setPen(QColor("white"))
+        painter.drawText(dot, Qt.AlignmentFlag.AlignCenter, badge)
     painter.end()
     pixmap.setDevicePixelRatio(2)
     return QIcon(pixmap)
@@ -61,9 +74,12 @@ class QtNotificationBell(QToolButton):
         self.model, self.open_run, self.pipelines = model, open_run, pipelines
         self.dialog: QtNotificationsDialog | None = None
         self.setIcon(bell_icon())
-        self.setIconSize(QSize(20, 20))
-        self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.setIconSize(QSize(22, 22))
+        self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
         self.setAutoRaise(True)
+        self.setStyleSheet("QToolButton#Bell { border: none; padding: 0px; }")
+        self.setFixedSize(QSize(26, 26))
+        self.badge = ""  # what the red dot says: '', '3', '99+'
         self.clicked.connect(self.open_centre)
         self.timer = QTimer(self)
         self.timer.setInterval(POLL_MS)
@@ -73,9 +89,8 @@ class QtNotificationBell(QToolButton):
         self._count(model.unread)
 
     def _count(self, unread: int) -> None:
-        text = badge_text(unread)
-        self.setText(text)
-        self.setStyleSheet("QToolButton#Bell { color: #b91c1c; font-weight: 700; }" if text else "")
+        self.badge = badge_text(unread)
+        self.setIcon(bell_icon(badge=self.badge))
         self.setToolTip(f"Notifications: {unread} unread" if unread else "Notifications: nothing new")
 
     def open_centre(self) -> None:

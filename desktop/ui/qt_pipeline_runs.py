@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPlainTextEdit,
     QPushButton,
@@ -35,6 +36,7 @@ from desktop.state.pipeline_words import (
     task_line,
     trigger_text,
 )
+from desktop.ui.qt_fit import QtElidedLabel
 from desktop.ui.qt_streams import table
 from desktop.ui.qt_theme import label
 
@@ -130,12 +132,13 @@ def set_chip(grid: QTableWidget, row: int, column: int, status: str) -> None:
         cell = QtChipCell()
         grid.setCellWidget(row, column, cell)
     cell.chip.set_status(status)
-    grid.setColumnWidth(column, max(grid.columnWidth(column), cell.sizeHint().width() + 4))
+    grid.setColumnWidth(column, max(grid.columnWidth(column), cell.chip.sizeHint().width() + 24))
 
 
 def chip_width(grid: QTableWidget, column: int) -> None:
     """resizeColumnsToContents does not see cell widgets: widen the chip column to its widest chip."""
-    widths = [w.sizeHint().width() + 4 for r in range(grid.rowCount()) if (w := grid.cellWidget(r, column))]
+    widths = [w.chip.sizeHint().width() + 24 for r in range(grid.rowCount())
+              if isinstance(w := grid.cellWidget(r, column), QtChipCell)]  # fmt: skip
     grid.setColumnWidth(column, max([grid.columnWidth(column), *widths]))
 
 
@@ -148,14 +151,19 @@ class QtRunPanel(QWidget):
         self.on_full_log = on_full_log
         self.headline = label("", "Section", wrap=True)
         self.note = label("", "Muted", wrap=True)
-        self.failure = label("", "Message", wrap=True)
+        self.failure = QPlainTextEdit()  # a dbt error can run to many lines: it scrolls instead of pushing
+        self.failure.setReadOnly(True)
+        self.failure.setMaximumHeight(64)
+        self.failure.setStyleSheet("background: #fef2f2; border: 1px solid #fecaca; border-radius: 6px;")
         self.tasks = table(["#", "Task", "Status", "Rows and time"])
         self.tasks.itemSelectionChanged.connect(self._show_log)
-        self.log_title = label("Log", "Muted")
+        self.log_title = QtElidedLabel("Log", "Muted")
         self.log = QPlainTextEdit()
         self.log.setReadOnly(True)
         self.log.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.log.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.log.setMinimumHeight(48)
+        self.tasks.setMinimumHeight(48)
         self.full_log = QPushButton("Open whole log…")
         self.full_log.clicked.connect(lambda: self._open_full())
         log_box = QWidget()
@@ -190,7 +198,8 @@ class QtRunPanel(QWidget):
         self.note.setText(trigger_text(run) if run else "")
         self.note.setVisible(run is not None)
         failure = failure_text(run) if run else ""
-        self.failure.setText(failure)
+        if failure != self.failure.toPlainText():
+            self.failure.setPlainText(failure)
         self.failure.setVisible(bool(failure))
         self._fill_tasks(run)
         self._show_log()
@@ -219,6 +228,7 @@ class QtRunPanel(QWidget):
         self.tasks.blockSignals(False)
         self.tasks.resizeColumnsToContents()
         chip_width(self.tasks, 2)
+        self.tasks.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)  # long names elide
 
     def _selected_position(self) -> int | None:
         items = self.tasks.selectedItems()
@@ -310,15 +320,20 @@ class QtRunHistory(QWidget):
         for widget in (self.status, self.between, self.since, label("and"), self.until):
             filters.addWidget(widget)
         filters.addStretch(1)
-        filters.addWidget(self.pages)
-        filters.addWidget(self.newer)
-        filters.addWidget(self.older)
+        pager = QHBoxLayout()
+        pager.addStretch(1)
+        pager.addWidget(self.pages)
+        pager.addWidget(self.newer)
+        pager.addWidget(self.older)
         self.table = table(["When", "Result", "Started", "Took", "What happened"])
+        self.table.setMinimumHeight(48)
         self.table.cellClicked.connect(self._clicked)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 6, 0, 0)
+        layout.setSpacing(4)
         layout.addLayout(filters)
         layout.addWidget(self.table, 1)
+        layout.addLayout(pager)
         history.changed.connect(self.refresh)
         self.refresh()
 

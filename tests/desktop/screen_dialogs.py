@@ -23,7 +23,10 @@ from desktop.ui.qt_account import (
 )
 from desktop.ui.qt_dialogs import QtCodeDialog, QtEditValueDialog, QtSaveFirstDialog
 from desktop.ui.qt_main import QtMainWindow
+from desktop.ui.qt_notifications import QtNotificationsDialog
 from desktop.ui.qt_parse_dates import QtParseDatesDialog
+from desktop.ui.qt_pipeline_editor import QtPipelineDialog
+from desktop.ui.qt_pipelines import QtDeletePipelineDialog
 from desktop.ui.qt_recipe_dialogs import QtClusterDialog
 from desktop.ui.qt_recipe_tests import QtRecipeTestsDialog
 from desktop.ui.qt_source_dialogs import QtDeleteSourceDialog, QtLogDialog, QtSourceDialog
@@ -97,7 +100,20 @@ DIALOGS: dict[str, Factory] = {
     "QtParseDatesDialog": lambda s: [QtParseDatesDialog(s.window, _recipe(s), {"column": s.text_column})],
     "QtAddStepDialog": lambda s: [QtAddStepDialog(s.window, s.window.shell.transform_page.model.operations)],
     "QtStepDialog": _steps,
+    "QtPipelineDialog": lambda s: [
+        QtPipelineDialog(s.window, _pipelines(s)),
+        QtPipelineDialog(s.window, _pipelines(s), _pipelines(s).pipelines[0]),
+    ],
+    "QtDeletePipelineDialog": lambda s: [QtDeletePipelineDialog(s.window, _pipelines(s), _pipelines(s).pipelines[0])],
+    "QtNotificationsDialog": lambda s: [
+        QtNotificationsDialog(s.window, s.window.shell.notifications, lambda _run: None, _pipelines(s))
+    ],
 }
+
+
+def _pipelines(scene: Scene):  # type: ignore[no-untyped-def]
+    """The Pipelines page's model, loaded by the page sweep with the seeded pipeline."""
+    return scene.window.shell.pipelines
 
 
 def _add_source(scene: Scene, connector_type: str) -> QDialog:

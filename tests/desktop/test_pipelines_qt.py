@@ -71,6 +71,7 @@ def test_an_admin_creates_a_pipeline_in_the_editor_and_runs_it_live(
     assert shell.nav["pipelines"].text().strip() == "Pipelines"
     assert page.list.rowCount() == 1 and page.list.item(0, 4).text() != "—"  # the next run, in local time
 
+    qtbot.waitUntil(lambda: page.model.busy is None and not page.model.history.loading, timeout=WAIT)
     click(qtbot, page.detail.run_button)
     panel = page.detail.run_panel
     qtbot.waitUntil(lambda: panel.tasks.rowCount() == 1, timeout=RUN_WAIT)
@@ -96,7 +97,7 @@ def test_the_bell_counts_a_failure_and_the_centre_marks_it_read(
     bell = window.shell.bell
     qtbot.waitUntil(lambda: not admin.get_run(run_id).active, timeout=RUN_WAIT)
     window.shell.notifications.refresh()
-    qtbot.waitUntil(lambda: bell.text() == "1", timeout=WAIT)
+    qtbot.waitUntil(lambda: bell.badge == "1", timeout=WAIT)
     assert "1 unread" in bell.toolTip()
     click(qtbot, bell)
     centre = bell.dialog
@@ -105,9 +106,9 @@ def test_the_bell_counts_a_failure_and_the_centre_marks_it_read(
     assert "Cleaning failed" in centre.list.item(0).text() and centre.list.item(0).font().bold()
     centre.list.setCurrentRow(0)
     click(qtbot, centre.open_button)  # marks it read and opens the run on the Pipelines page
-    qtbot.waitUntil(lambda: bell.text() == "", timeout=WAIT)
+    qtbot.waitUntil(lambda: bell.badge == "", timeout=WAIT)
     page = window.shell.pipelines_page
     assert window.shell.current == "pipelines"
     qtbot.waitUntil(lambda: page.model.run_view.run is not None, timeout=WAIT)
     assert page.model.run_view.run.id == run_id  # type: ignore[union-attr]
-    qtbot.waitUntil(lambda: "broken_visits" in page.detail.run_panel.failure.text(), timeout=WAIT)
+    qtbot.waitUntil(lambda: "broken_visits" in page.detail.run_panel.failure.toPlainText(), timeout=WAIT)

@@ -7,6 +7,7 @@ Set FIT_SHOTS=<folder> to also save what the sweep saw as PNG files."""
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QWidget
 from pytestqt.qtbot import QtBot
 
 from desktop.client import DalgoClient
+from desktop.client.pipelines_models import TaskSpec
 from desktop.state.credentials import FileCredentialStore
 from desktop.state.prefs import Preferences
 from desktop.state.sections import SECTIONS
@@ -161,6 +163,7 @@ def _seed(qtbot: QtBot, window: QtMainWindow, url: str, tmp_path: Path) -> Scene
     path = tmp_path / "household_survey_2024_kisumu_and_nairobi_field_offices.csv"
     path.write_text(SURVEY, encoding="utf-8")
     source = synced_csv_source(admin, path, "Household survey 2024 — Kisumu and Nairobi field offices")
+    _seed_pipeline(admin, source.id)
     shell = window.shell
     shell.go("users")
     qtbot.waitUntil(lambda: len(shell.users.members) == 2 and not shell.users.loading, timeout=WAIT)
@@ -178,12 +181,33 @@ def _seed(qtbot: QtBot, window: QtMainWindow, url: str, tmp_path: Path) -> Scene
     return Scene(window, member_row, "village_or_settlement_name")
 
 
+def _seed_pipeline(admin: DalgoClient, source_id: str) -> None:
+    """A weekly pipeline with a long name that has run once, so the list shows bars and the history a run."""
+    schedule = {"kind": "weekly", "time": "09:00", "days": ["mon", "thu"], "timezone": "Africa/Nairobi"}
+    tasks = [TaskSpec(kind="sync", source_id=source_id, retries=2)]
+    pipeline = admin.create_pipeline("Monthly household survey — Kisumu and Nairobi field offices", tasks, schedule)
+    run_id = admin.run_pipeline(pipeline.id).run_id
+    deadline = time.monotonic() + 60
+    while admin.get_run(run_id).active and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
 def _sweep_pages(sweep: Sweep, qtbot: QtBot, window: QtMainWindow) -> None:
     """Every section, and the states of a page that change its layout (tabs, an open table, a run)."""
     shell = window.shell
     for section in SECTIONS:
         shell.go(section.key)
         sweep.page(section.key)
+    shell.go("pipelines")
+    pipelines = shell.pipelines_page
+    qtbot.waitUntil(
+        lambda: pipelines.model.run_view.run is not None and bool(pipelines.model.run_view.logs), timeout=WAIT
+    )
+    sweep.page("pipelines-run")
+    pipelines.detail.tabs.setCurrentWidget(pipelines.detail.history)
+    qtbot.waitUntil(lambda: pipelines.detail.history.table.rowCount() == 1, timeout=WAIT)
+    sweep.page("pipelines-history")
+    pipelines.detail.tabs.setCurrentWidget(pipelines.detail.run_panel)
     shell.go("sources")
     detail = shell.sources_page.detail
     detail.tabs.setCurrentWidget(detail.history)
