@@ -43,7 +43,7 @@ def _pump(seconds: float) -> None:
         time.sleep(0.01)
 
 
-DOC_SHOTS = {"home", "onboarding", "users", "sources", "data", "transform", "transform-1024x600"}
+DOC_SHOTS = {"home", "onboarding", "users", "sources", "data", "transform", "transform-1024x600", "pipelines"}
 
 
 class Shooter:
@@ -200,7 +200,10 @@ def main(argv: list[str] | None = None) -> int:
         from screenshots_data import shoot_sources_and_data  # tools/ is on sys.path when run as a script
 
         shoot_sources_and_data(shell, admin, shoot, home, wait_until)
-        shell.go("pipelines")
+        from screenshots_pipelines import shoot_pipelines
+
+        shoot_pipelines(shell, admin, shoot, wait_until, at_size)
+        shell.go("charts")
         shoot(window, "coming-later")
         shell.go("users")
         other = window.shell.topbar.orgs.findText("Lakeside Schools Trust")
