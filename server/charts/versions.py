@@ -88,11 +88,12 @@ class DataVersions:
         if manifest is None:
             return self._all_raw_schemas()
         from pipelines.dbt.lineage import LineageGraph
+        from pipelines.errors import BadInputError
 
         graph = LineageGraph.from_manifest(manifest)
         try:
             upstream = graph.upstream(model)
-        except Exception:  # a model not in the manifest yet (written after the last parse): be conservative
+        except BadInputError:  # a model not in the manifest yet (written after the last parse): be conservative
             return self._all_raw_schemas()
         sources = manifest.get("sources", {})
         return {str(sources[n.id].get("schema")) for n in upstream if n.kind == "source" and n.id in sources}
