@@ -196,12 +196,17 @@ def test_roles_analysts_and_members_only_look(
     assert "only an admin" in model.why_not()
 
 
-def test_a_member_cannot_see_pipelines(headless: AppState, url: str, dalgo_home: Path, admin: DalgoClient) -> None:
+def test_a_member_views_pipelines_and_runs_but_changes_nothing(
+    headless: AppState, url: str, dalgo_home: Path, admin: DalgoClient, source_id: str
+) -> None:
+    pipeline = admin.create_pipeline("Visits", [TaskSpec(kind="sync", source_id=source_id)])
+    run_id = admin.run_pipeline(pipeline.id).run_id
     invite_and_join(admin, "member@example.org", "member").close()
-    sign_in(headless, url, dalgo_home, "member@example.org")
-    model = PipelinesModel(headless)
-    model.load()
-    assert not model.can_read and not model.can_write and model.pipelines == []
+    model = signed_in(headless, url, dalgo_home, "member@example.org")
+    assert model.can_read and not model.can_write and not model.can_run
+    assert [p.name for p in model.pipelines] == ["Visits"] and model.sources == []  # no editor lists fetched
+    model.open_run(run_id)
+    assert model.run_view.run is not None and model.run_view.run.id == run_id
 
 
 def test_a_failed_run_notifies_and_marking_read_clears_the_count(
