@@ -79,9 +79,9 @@ class QtStreamsTable(QWidget):
             f"Press “{words.LOOK_FOR_TABLES}” to list the tables (forms, sheets) this source offers.", "Muted"
         )
         self.table = table(STREAM_COLUMNS)
-        header = self.table.horizontalHeader()
         for column, tip in enumerate(STREAM_TIPS):
             self.table.horizontalHeaderItem(column).setToolTip(tip)  # type: ignore[union-attr]
+        header = self.table.horizontalHeader()
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         for column, width in ((3, 200), (4, 140), (5, 140)):  # combos: their width is not "contents"
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
@@ -132,9 +132,9 @@ class QtStreamsTable(QWidget):
         self.table.setItem(row, 2, QTableWidgetItem(str(len(stream.columns))))
         modes = [(MODE_LABELS.get(m, m), m) for m in stream.supported_sync_modes]
         mode = _combo(modes, choice.sync_mode, self.editable)
-        mode.currentIndexChanged.connect(lambda _i, r=row: self._picked(r))
         for i in range(mode.count()):  # the technical name stays in the tooltip
             mode.setItemData(i, words.sync_mode_tip(mode.itemData(i)), Qt.ItemDataRole.ToolTipRole)
+        mode.currentIndexChanged.connect(lambda _i, r=row: self._picked(r))
         self.table.setCellWidget(row, 3, mode)
         self._fill_keys(row, choice)
 

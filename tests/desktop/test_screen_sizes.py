@@ -247,7 +247,6 @@ def test_transform_with_an_open_facet_fits(
     page.recipe.load_facet("village_or_settlement_name")  # the facet panel takes room beside the preview
     qtbot.waitUntil(lambda: page.recipe.facet is not None, timeout=WAIT)
     sweep = Sweep(qtbot, window, screen)
-    ed = page.recipe_editor
     sweep.page("transform-facet")
     assert not sweep.problems, "\n".join(sweep.problems)
 

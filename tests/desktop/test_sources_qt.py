@@ -155,9 +155,7 @@ def test_analysts_look_and_members_are_told_why_not(
     assert "Your role (member) in Alpha Office cannot see sources" in page.not_allowed_text.text()
     click(qtbot, window.shell.nav["data"])
     data = window.shell.data_page
-    assert (
-        data.stack.currentWidget() is data.not_allowed and "cannot browse the data" in data.not_allowed_text.text()
-    )
+    assert data.stack.currentWidget() is data.not_allowed and "cannot browse the data" in data.not_allowed_text.text()
 
 
 def test_cancel_a_running_sync_then_delete_the_source(
