@@ -71,7 +71,7 @@ class QtTaskRow(QFrame):
         self.picks.setMaximumHeight(110)
         self.picks.itemChanged.connect(lambda _i: self._picks_changed())
         self.selector = QLineEdit(" ".join(w for w in (task.select or []) if w not in model.models))
-        self.selector.setPlaceholderText("Advanced: dbt selector, e.g. tag:monthly")
+        self.selector.setPlaceholderText("Advanced: a selection by name or tag, e.g. tag:monthly")
         self.selector.setToolTip(SELECT_TIP)
         self.selector.textEdited.connect(lambda _t: self._picks_changed())
         self.every.toggled.connect(self._every_toggled)

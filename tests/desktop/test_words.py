@@ -164,14 +164,16 @@ def test_home_suggests_only_what_the_role_can_do(role: str, tmp_path: Path) -> N
     assert steps, role
     if role in ("super-admin", "admin"):
         assert titles[0] == "Add a source" and "Invite your team" in titles  # bringing in data comes first
+        assert "Run it every day" in titles
     else:
         assert "Add a source" not in titles and "Invite your team" not in titles
     if role == "analyst":
         assert titles == ["Look at your data", "Try a cleaning recipe"]
-    if role == "member":
-        assert titles == ["Ask for more access"] and home.available(app) == []
     ready = [s.key for s in home.available(app)]
-    assert role == "member" or ready == ["sources", "data", "transform"]
+    if role == "member":  # members see pipelines and their runs, not the data
+        assert titles == ["Ask for more access"] and ready == ["pipelines"]
+    else:
+        assert ready == ["sources", "data", "transform", "pipelines"]
     assert [s.key for s in home.later()] == ["charts", "dashboards", "sync"]
 
 
