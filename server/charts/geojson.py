@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import json
+import uuid
+from typing import Any, Protocol
 
 from pipelines.charts.geo import BadGeoJson, parse_geojson, properties, sample
 from server.charts.errors import BadChart
@@ -10,10 +12,22 @@ from server.charts.schemas import GeoJsonOut
 from server.core.deps import OrgContext
 from server.models import GeoJsonRow
 
-if TYPE_CHECKING:
-    from server.charts.service import ChartService
-
 SAMPLE_ID = "sample"
+
+
+class ChartService(Protocol):
+    """What these functions use of the charts service (a protocol, so this module never imports it)."""
+
+    storage: Any
+    repo: Any
+
+
+def new_geojson_id() -> str:
+    return uuid.uuid4().hex
+
+
+def dumps(doc: dict[str, Any]) -> bytes:
+    return json.dumps(doc, separators=(",", ":")).encode()
 
 
 def _path(service: ChartService, ctx: OrgContext, geojson_id: str) -> Any:
@@ -28,8 +42,6 @@ def load(service: ChartService, ctx: OrgContext, geojson_id: str) -> dict[str, A
 
 
 def upload(service: ChartService, ctx: OrgContext, name: str, data: bytes) -> GeoJsonOut:
-    from server.charts.service import dumps, new_geojson_id
-
     try:
         doc = parse_geojson(data)
     except BadGeoJson as err:

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from pipelines.charts.spec import ChartSpec
+from server.core.schemas import UsedIn
 
 ImageFormat = Literal["png", "svg", "pdf"]
 
@@ -30,14 +31,6 @@ class ChartUpdate(BaseModel):
 
 class ChartDuplicate(BaseModel):
     name: str | None = Field(default=None, min_length=1, max_length=200, description="default: '<name> (copy)'")
-
-
-class UsedIn(BaseModel):
-    """A dashboard (or KPI, alert) that shows a chart or uses a metric."""
-
-    kind: str = Field(description="dashboard | chart | kpi | alert")
-    id: str
-    name: str
 
 
 class ChartOut(BaseModel):

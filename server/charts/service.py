@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import uuid
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -261,11 +259,3 @@ def chart_data(result: ChartResult, cached: bool) -> ChartData:
         sql=result.sql,
         change=result.change,
     )
-
-
-def new_geojson_id() -> str:
-    return uuid.uuid4().hex
-
-
-def dumps(doc: dict[str, Any]) -> bytes:
-    return json.dumps(doc, separators=(",", ":")).encode()

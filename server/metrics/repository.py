@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.core.tenancy import get_scoped, scoped
 from server.metrics.errors import MetricNotFound
-from server.models import MetricRow
+from server.models import ChartRow, MetricRow
 
 
 class MetricsRepository:
@@ -31,3 +33,7 @@ class MetricsRepository:
     def delete(self, row: MetricRow) -> None:
         self.session.delete(row)
         self.session.flush()
+
+    def charts(self, org_id: str) -> Sequence[ChartRow]:
+        """The org's charts, to find which use a metric (metrics never import the charts domain)."""
+        return list(self.session.scalars(scoped(select(ChartRow), ChartRow, org_id)))

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from pipelines.charts.spec import Agg, ChartInput
-from server.charts.schemas import UsedIn
+from server.core.schemas import UsedIn
 
 
 class MetricCreate(BaseModel):

@@ -14,8 +14,8 @@ from pipelines.charts.run import table_columns, table_of
 from pipelines.charts.spec import ChartInput, ChartSpec, MetricSpec
 from pipelines.errors import PipelineError
 from pipelines.warehouse.sqlclient import SqlWarehouse
-from server.charts.schemas import UsedIn
 from server.core.deps import OrgContext
+from server.core.schemas import UsedIn
 from server.core.security import SecretBox
 from server.core.storage import OrgStorage
 from server.metrics.errors import BadMetric, MetricInUse, MetricNameTaken
@@ -126,10 +126,8 @@ class MetricService:
 
     def used_by_all(self, ctx: OrgContext) -> dict[str, list[UsedIn]]:
         """Each metric's users: the charts whose spec names it (KPIs and alerts add theirs later)."""
-        from server.charts.repository import ChartsRepository
-
         found: dict[str, list[UsedIn]] = {}
-        for chart in ChartsRepository(self.session).all(ctx.org_id):
+        for chart in self._repo.charts(ctx.org_id):
             for metric_id in chart_metric_ids(chart):
                 found.setdefault(metric_id, []).append(UsedIn(kind="chart", id=chart.id, name=chart.name))
         return found
