@@ -9,8 +9,8 @@ from desktop.state.sections import Section
 from desktop.ui.qt_theme import MUTED, card, icon, label
 
 LATER_NOTE = (
-    "Today Dalgo brings in data (Sources), lets you browse and download it (Data), clean it (Transform) "
-    "and do all of that on a schedule (Pipelines). "
+    "Today Dalgo brings in data (Sources), shows it (Data), cleans it (Transform) and runs it on a schedule "
+    "(Pipelines). "
     "This page stays empty until this part is ready: it will never show made-up examples."
 )
 
