@@ -33,7 +33,7 @@ SECTIONS = (
     Section(
         "pipelines",
         "Pipelines",
-        "Bring in, clean, check and send your data in order on a schedule, with a history of every run.",
+        "Bring in, clean and check your data in order on a schedule, with a history of every run.",
         built=True,
     ),
     Section("charts", "Charts", "Bar, line, pie, number and table charts from your tables, saved as pictures or PDF."),
