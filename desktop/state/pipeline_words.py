@@ -78,13 +78,18 @@ def bar_kind(run: Run) -> str:
 
 
 def local_zone() -> str:
-    """This computer's IANA time zone name, e.g. 'Africa/Nairobi' (UTC when it cannot be told)."""
-    try:
-        import tzlocal
+    """This computer's IANA time zone name, e.g. 'Africa/Nairobi' (UTC when it cannot be told).
 
-        name = str(tzlocal.get_localzone_name() or "UTC")
-    except Exception:  # no tzlocal or an unreadable system setting: UTC is honest
-        name = os.environ.get("TZ") or "UTC"
+    TZ first, as the C library does (tzlocal caches its first answer, so a later TZ change would be missed).
+    """
+    name = os.environ.get("TZ", "").lstrip(":")
+    if not name:
+        try:
+            import tzlocal
+
+            name = str(tzlocal.get_localzone_name() or "UTC")
+        except Exception:  # no tzlocal or an unreadable system setting: UTC is honest
+            name = "UTC"
     return "UTC" if name in ("Etc/UTC", "Etc/Universal", "UCT", "Universal", "Zulu") else name
 
 
