@@ -21,7 +21,7 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import asdict, fields
 from pathlib import Path
@@ -31,7 +31,7 @@ from pipelines.dbt.errors import DbtInvocationError, DbtProjectError
 from pipelines.dbt.lineage import LineageGraph
 from pipelines.dbt.profiles import DuckDBTarget, WarehouseTarget
 from pipelines.dbt.results import NodeResult, RunResult
-from pipelines.dbt.runner import BASE_ENV, NodeProgress, ProgressFn, _selection
+from pipelines.dbt.runner import BASE_ENV, DbtCommands, NodeProgress, ProgressFn
 from pipelines.errors import ConfigError
 
 # What a child may inherit from the server's environment: locale and the OS's own essentials, no secrets.
@@ -60,7 +60,7 @@ def refuse_python_models(project_dir: Path) -> None:
         )
 
 
-class IsolatedDbtRunner:
+class IsolatedDbtRunner(DbtCommands):
     """The `DbtRunner` commands, each run by a fresh worker process with a scrubbed environment."""
 
     def __init__(
@@ -95,47 +95,6 @@ class IsolatedDbtRunner:
             )
         manifest = json.loads((self.project_dir / "target" / "manifest.json").read_text(encoding="utf-8"))
         return LineageGraph.from_manifest(manifest)
-
-    def run(
-        self,
-        select: Sequence[str] | None = None,
-        cancel_event: threading.Event | None = None,
-        *,
-        exclude: Sequence[str] | None = None,
-        full_refresh: bool = False,
-        progress: ProgressFn | None = None,
-    ) -> RunResult:
-        """`dbt run` (all models, or `select`)."""
-        args = _selection(select, exclude) + (["--full-refresh"] if full_refresh else [])
-        return self._execute("run", args, cancel_event, progress)
-
-    def test(
-        self,
-        select: Sequence[str] | None = None,
-        cancel_event: threading.Event | None = None,
-        *,
-        progress: ProgressFn | None = None,
-    ) -> RunResult:
-        """`dbt test`."""
-        return self._execute("test", _selection(select, None), cancel_event, progress)
-
-    def build(
-        self,
-        select: Sequence[str] | None = None,
-        cancel_event: threading.Event | None = None,
-        *,
-        progress: ProgressFn | None = None,
-    ) -> RunResult:
-        """`dbt build`."""
-        return self._execute("build", _selection(select, None), cancel_event, progress)
-
-    def seed(self, select: Sequence[str] | None = None, cancel_event: threading.Event | None = None) -> RunResult:
-        """`dbt seed`."""
-        return self._execute("seed", _selection(select, None), cancel_event, None)
-
-    def compile(self, select: Sequence[str] | None = None) -> RunResult:
-        """`dbt compile`; each node's compiled SQL is in `RunResult.compiled`."""
-        return self._execute("compile", _selection(select, None), None, None)
 
     def _execute(
         self, command: str, args: list[str], cancel_event: threading.Event | None, progress: ProgressFn | None

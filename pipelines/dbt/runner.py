@@ -52,45 +52,13 @@ class NodeProgress:
 ProgressFn = Callable[[NodeProgress], None]
 
 
-class DbtRunner:
-    """dbt commands for one project; keep one instance per project for the life of the worker process."""
+class DbtCommands:
+    """run/test/build/seed/compile as arguments for `_execute`, shared by the in-process and isolated runners."""
 
-    def __init__(
-        self,
-        project_dir: Path | str,
-        target: WarehouseTarget | None = None,
-        *,
-        log_level_file: str = "info",
-    ) -> None:
-        self.project_dir = Path(project_dir).resolve()
-        self.target = target
-        self.log_level_file = log_level_file
-        self.parse_count = 0
-        self._manifest: Any = None
-        self._fingerprint: str | None = None
-        self._lock = threading.Lock()
-
-    @property
-    def manifest(self) -> Any:
-        """The last parsed dbt `Manifest` (None before the first command)."""
-        return self._manifest
-
-    def invalidate(self) -> None:
-        """Forget the parsed manifest; the next command parses again."""
-        self._manifest, self._fingerprint = None, None
-
-    def parse(self, *, force: bool = True) -> RunResult:
-        """Parse the project and keep the manifest (`force=False`: only when a project file changed)."""
-        return self._execute("parse", [], None, None, force_parse=force)
-
-    def lineage(self) -> LineageGraph:
-        """Sources → models (→ exposures) of the current project files."""
-        result = self.parse(force=False)
-        if not result.success:
-            raise DbtInvocationError(
-                f"The dbt project does not parse: {result.error}", hint="Fix the file named in the message"
-            )
-        return LineageGraph.from_manifest(self._manifest)
+    def _execute(
+        self, command: str, args: list[str], cancel_event: threading.Event | None, progress: ProgressFn | None
+    ) -> RunResult:
+        raise NotImplementedError
 
     def run(
         self,
@@ -132,6 +100,47 @@ class DbtRunner:
     def compile(self, select: Sequence[str] | None = None) -> RunResult:
         """`dbt compile`; each node's `compiled_code` is in `RunResult.compiled`."""
         return self._execute("compile", _selection(select, None), None, None)
+
+
+class DbtRunner(DbtCommands):
+    """dbt commands for one project; keep one instance per project for the life of the worker process."""
+
+    def __init__(
+        self,
+        project_dir: Path | str,
+        target: WarehouseTarget | None = None,
+        *,
+        log_level_file: str = "info",
+    ) -> None:
+        self.project_dir = Path(project_dir).resolve()
+        self.target = target
+        self.log_level_file = log_level_file
+        self.parse_count = 0
+        self._manifest: Any = None
+        self._fingerprint: str | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def manifest(self) -> Any:
+        """The last parsed dbt `Manifest` (None before the first command)."""
+        return self._manifest
+
+    def invalidate(self) -> None:
+        """Forget the parsed manifest; the next command parses again."""
+        self._manifest, self._fingerprint = None, None
+
+    def parse(self, *, force: bool = True) -> RunResult:
+        """Parse the project and keep the manifest (`force=False`: only when a project file changed)."""
+        return self._execute("parse", [], None, None, force_parse=force)
+
+    def lineage(self) -> LineageGraph:
+        """Sources → models (→ exposures) of the current project files."""
+        result = self.parse(force=False)
+        if not result.success:
+            raise DbtInvocationError(
+                f"The dbt project does not parse: {result.error}", hint="Fix the file named in the message"
+            )
+        return LineageGraph.from_manifest(self._manifest)
 
     def _execute(
         self,
