@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import Field
 from sqlalchemy.orm import Session, sessionmaker
 
-from pipelines.errors import Cancelled, NotFoundError, PipelineError, TerminalError
+from pipelines.errors import Cancelled, NotFoundError, PipelineError, TerminalError, TransientError
 from pipelines.runs.registry import TaskConfig, TaskIO, TaskKind, TaskRegistry, TaskResult, Unavailable
 from server.core.config import Settings
 from server.core.db import session_scope
@@ -56,6 +56,19 @@ def _engine_error(err: AppError) -> TerminalError:
     return TerminalError(err.detail, hint="Fix it on the Sources page, then run the pipeline again.")
 
 
+def _refuse_while_synced_by_hand(job: Any, name: str) -> None:
+    """Two syncs of one source at once could mix their batches: wait (retry) while a hand-started one runs."""
+    if job is None:
+        return
+    since = job.started_at or job.created_at
+    raise TransientError(
+        f"{name} is being synced by hand right now (started by {job.created_by_email or 'someone'} "
+        f"at {since:%H:%M} UTC)",
+        hint="The task tries again after a pause; give it retries, or run the pipeline when that sync is done.",
+        retry_after=5.0,
+    )
+
+
 class SyncTask(TaskKind[SyncConfig]):
     kind = "sync"
     display_name = "Sync a source"
@@ -94,7 +107,8 @@ class SyncTask(TaskKind[SyncConfig]):
         from pipelines.ingest import run_sync
 
         with session_scope(context.session_factory) as session:
-            self._source(config, context, session)
+            source = self._source(config, context, session)
+            _refuse_while_synced_by_hand(context.sources(session).running_sync(context.org, source.id), source.name)
             try:
                 prepared = context.sources(session).prepare_sync(context.org, config.source_id, config.streams)
             except AppError as err:

@@ -44,6 +44,15 @@ class SourcesRepository:
         stmt = scoped(select(Job), Job, org_id).where(Job.kind == "source_sync", Job.target_id == source_id)
         return self.session.scalars(stmt.order_by(Job.created_at.desc()).limit(1)).first()
 
+    def running_sync(self, org_id: str, source_id: str) -> Job | None:
+        """A sync of the source started by hand (a job) that is still queued or running."""
+        from server.jobs.repository import ACTIVE
+
+        stmt = scoped(select(Job), Job, org_id).where(
+            Job.kind == "source_sync", Job.target_id == source_id, Job.status.in_(ACTIVE)
+        )
+        return self.session.scalars(stmt.limit(1)).first()
+
     def list_counted(self, org_id: str) -> builtins.list[SourceCounts]:
         """The org's sources without loading their catalogs (a catalog can hold thousands of columns)."""
         stmt = scoped(

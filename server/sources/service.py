@@ -155,6 +155,10 @@ class SourceService:
     def get(self, ctx: OrgContext, source_id: str) -> Source:
         return self.repo.get(ctx.org_id, source_id)
 
+    def running_sync(self, ctx: OrgContext, source_id: str) -> Job | None:
+        """The hand-started sync of this source still going, if any (a pipeline waits for it)."""
+        return self.repo.running_sync(ctx.org_id, source_id)
+
     def list_counted(self, ctx: OrgContext) -> list[SourceCounts]:
         return self.repo.list_counted(ctx.org_id)
 

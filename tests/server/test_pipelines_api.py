@@ -217,3 +217,27 @@ def test_runs_are_listed_newest_first_filtered_and_paged(api: Api) -> None:
         "/api/v1/pipeline-runs", params={"since": "2999-01-01T00:00:00Z"}, headers=admin.headers()
     ).json()
     assert later["total"] == 0
+
+
+def test_a_pipeline_does_not_sync_a_source_while_it_is_synced_by_hand(api: Api) -> None:
+    """The other direction of the source lock: a hand-started sync still running makes the task wait, then fail."""
+    from server.core.db import session_scope
+    from server.models import Job
+
+    admin = api.setup()
+    source = make_csv_source(api, admin)
+    made = create_pipeline(api, admin, [{"kind": "sync", "source_id": source, "retries": 0}], name="Nightly")
+    app = api.client.app  # type: ignore[attr-defined]
+    me = api.client.get("/api/v1/me", headers=admin.headers()).json()
+    with session_scope(app.state.session_factory) as session:
+        job = Job(org_id=me["memberships"][0]["org"]["id"], kind="source_sync", target_id=source, status="running")
+        job.created_by_email = "amina@example.org"
+        session.add(job)
+        session.flush()
+        job_id = job.id
+    run = wait_run(api, admin, run_now(api, admin, made["id"]))
+    assert run["status"] == "failed"
+    assert "being synced by hand" in run["tasks"][0]["error"] and "amina@example.org" in run["tasks"][0]["error"]
+    with session_scope(app.state.session_factory) as session:
+        session.get(Job, job_id).status = "succeeded"  # type: ignore[union-attr]
+    assert wait_run(api, admin, run_now(api, admin, made["id"]))["status"] == "succeeded"
