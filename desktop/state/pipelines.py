@@ -10,6 +10,7 @@ from desktop.client.errors import ApiError, Conflict, Forbidden, NotFound, Serve
 from desktop.client.models import Membership
 from desktop.client.pipelines_models import Pipeline, RunDetail, RunStarted
 from desktop.state import access
+from desktop.state.actions import GuardedActions
 from desktop.state.banner import Level
 from desktop.state.events import Event
 from desktop.state.pipeline_drafts import PipelineDraft
@@ -27,7 +28,7 @@ SORT_KEYS: dict[str, Callable[[Pipeline], Any]] = {
 }
 
 
-class PipelinesModel:
+class PipelinesModel(GuardedActions):
     """View model of the Pipelines page; results for an org the user has since left are dropped."""
 
     def __init__(self, app: AppState, poll_interval: float = 1.0) -> None:
@@ -197,25 +198,6 @@ class PipelinesModel:
         if all(p.id != pipeline.id for p in self.pipelines):
             self.pipelines.append(pipeline)
         self.changed.emit()
-
-    def _act(self, busy: str, work: Callable[[], Any], done: Callable[[Any], None], failed: Any = None) -> None:
-        """Run an action in the background, dropping its result if the org changed meanwhile."""
-        generation = self._generation
-        self.busy = busy
-        self.changed.emit()
-
-        def finished(result: Any) -> None:
-            self.busy = None
-            if generation == self._generation:
-                done(result)
-            self.changed.emit()
-
-        def error(err: BaseException) -> None:
-            self.busy = None
-            self.changed.emit()
-            (failed or self.app.handle_error)(err)
-
-        self.app.submit(work, finished, error)
 
     # --- create, edit, delete ---------------------------------------------------------------------
     def save(self, draft: PipelineDraft, then: Callable[[], None] | None = None, failed: Failed | None = None) -> None:

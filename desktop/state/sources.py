@@ -13,6 +13,7 @@ from desktop.client.data_models import CatalogStream, CheckResult, Connector, So
 from desktop.client.errors import Forbidden, NotFound
 from desktop.client.models import Membership
 from desktop.state import access, words
+from desktop.state.actions import GuardedActions
 from desktop.state.banner import Level
 from desktop.state.events import Event
 from desktop.state.session import AppState, Then
@@ -96,7 +97,7 @@ def unsaved(source: Source | None, choices: list[StreamChoice]) -> bool:
     return shown != saved
 
 
-class SourcesModel:
+class SourcesModel(GuardedActions):
     """View model of the Sources page; results for an org the user has since left are dropped."""
 
     def __init__(self, app: AppState) -> None:
@@ -257,25 +258,6 @@ class SourcesModel:
             self.sources.append(source)
         self.changed.emit()
 
-    def _run(self, busy: str, work: Callable[[], Any], done: Callable[[Any], None]) -> None:
-        """Run an action on a source, dropping its result if the org changed meanwhile."""
-        generation = self._generation
-        self.busy = busy
-        self.changed.emit()
-
-        def finished(result: Any) -> None:
-            self.busy = None
-            if generation == self._generation:
-                done(result)
-            self.changed.emit()
-
-        def failed(err: BaseException) -> None:
-            self.busy = None
-            self.changed.emit()
-            self.app.handle_error(err)
-
-        self.app.submit(work, finished, failed)
-
     # --- uploads ----------------------------------------------------------------------------------
     def upload(
         self,
@@ -312,7 +294,7 @@ class SourcesModel:
         def uploaded(upload: Upload) -> None:
             config = {**source.config, UPLOAD: upload.id}
             message = f"{source.name} now reads {upload.filename}. Sync it to load the new version."
-            self._run("update", lambda: client.update_source(source.id, config=config, org=slug), self._saved(message))
+            self._act("update", lambda: client.update_source(source.id, config=config, org=slug), self._saved(message))
 
         return self.upload(path, uploaded, self.app.handle_error)
 
@@ -340,7 +322,7 @@ class SourcesModel:
                 then()
             self.discover(source)
 
-        self._run("create", lambda: client.create_source(name.strip(), connector_type, config, org=slug), done)
+        self._act("create", lambda: client.create_source(name.strip(), connector_type, config, org=slug), done)
 
     def update(self, source: Source, name: str, config: dict[str, Any], then: Then = None) -> None:
         if not name.strip():
@@ -348,7 +330,7 @@ class SourcesModel:
             return
         client, slug, _generation = self._scope()
         work = lambda: client.update_source(source.id, name=name.strip(), config=config, org=slug)  # noqa: E731
-        self._run("update", work, self._saved(f"Saved the settings of {name.strip()}.", then))
+        self._act("update", work, self._saved(f"Saved the settings of {name.strip()}.", then))
 
     def delete(self, source: Source, then: Then = None) -> None:
         client, slug, _generation = self._scope()
@@ -362,7 +344,7 @@ class SourcesModel:
             if then:
                 then()
 
-        self._run("delete", lambda: client.delete_source(source.id, org=slug), done)
+        self._act("delete", lambda: client.delete_source(source.id, org=slug), done)
 
     # --- test, discover, streams ------------------------------------------------------------------
     def check(self, source: Source) -> None:
@@ -377,7 +359,7 @@ class SourcesModel:
                 self.app.banner.show(f"{result.message}{hint}", Level.error)
             self.checked.emit(source, result)
 
-        self._run("check", lambda: client.check_source(source.id, org=slug), done)
+        self._act("check", lambda: client.check_source(source.id, org=slug), done)
 
     def discover(self, source: Source) -> None:
         """Find the source's streams with their columns, keys and cursors; then reload the source."""
@@ -399,7 +381,7 @@ class SourcesModel:
                 message = f"{fresh.name} offers no tables yet; check its settings or the file."
             self.app.banner.show(message, Level.success if n else Level.warning)
 
-        self._run("discover", work, done)
+        self._act("discover", work, done)
 
     def save_streams(self, source: Source, choices: list[StreamChoice], then: Then = None) -> None:
         """PUT the picked streams; a missing cursor or key is explained before calling the server."""
@@ -421,7 +403,7 @@ class SourcesModel:
             if then:
                 then()
 
-        self._run("streams", lambda: client.set_streams(source.id, configs, org=slug), self._saved(message, saved))
+        self._act("streams", lambda: client.set_streams(source.id, configs, org=slug), self._saved(message, saved))
 
     def save_and_sync(self, source: Source, choices: list[StreamChoice]) -> None:
         """Save the streams on screen, then sync with them."""
